@@ -1,0 +1,78 @@
+//! Gateway configuration, from command-line flags or `MCR_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Everything the gateway needs to start.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "mcr-gateway", about = "My Care Record gateway")]
+pub struct Config {
+    /// Address to listen on (port 0 lets the OS choose).
+    #[arg(long, env = "MCR_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Directory for the embedded SQLite database; created on first run.
+    #[arg(long, env = "MCR_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Directory holding `index.html`, `www/` and `pkg/`.
+    #[arg(long, env = "MCR_STATIC_ROOT", default_value = ".")]
+    pub static_root: PathBuf,
+    /// Demo mode: enables the demo identity provider (`POST /demo/token`). Loopback only.
+    #[arg(long, env = "MCR_DEMO")]
+    pub demo: bool,
+    /// Trusted token issuer (`iss`). In demo mode defaults to the gateway's own demo issuer.
+    #[arg(long, env = "MCR_ISSUER")]
+    pub issuer: Option<String>,
+    /// JWKS URL of the trusted issuer. In demo mode defaults to the demo issuer's JWKS.
+    #[arg(long, env = "MCR_JWKS_URL")]
+    pub jwks_url: Option<String>,
+    /// Audience (`aud`) tokens must name.
+    #[arg(long, env = "MCR_AUDIENCE", default_value = "mcr-gateway")]
+    pub audience: String,
+    /// GP Connect FHIR base URL of the registered practice.
+    #[arg(long, env = "MCR_GP_URL")]
+    pub gp_url: String,
+    /// ODS code of the GP practice behind `--gp-url`.
+    #[arg(long, env = "MCR_GP_ODS", default_value = "Y90001")]
+    pub gp_ods: String,
+    /// Name of the GP practice behind `--gp-url`.
+    #[arg(
+        long,
+        env = "MCR_GP_NAME",
+        default_value = "Riverside Medical Practice"
+    )]
+    pub gp_name: String,
+    /// Seconds the gateway waits for a source before reporting it as timed out.
+    #[arg(long, env = "MCR_SOURCE_DEADLINE_SECS", default_value_t = 10)]
+    pub source_deadline_secs: u64,
+    /// Minutes of inactivity after which a patient context expires.
+    #[arg(long, env = "MCR_CONTEXT_IDLE_MINUTES", default_value_t = 15)]
+    pub context_idle_minutes: u64,
+}
+
+impl Config {
+    /// A configuration for tests and embedding: demo mode on loopback port 0.
+    pub fn for_demo(data_dir: PathBuf, static_root: PathBuf, gp_url: String) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            static_root,
+            demo: true,
+            issuer: None,
+            jwks_url: None,
+            audience: "mcr-gateway".into(),
+            gp_url,
+            gp_ods: "Y90001".into(),
+            gp_name: "Riverside Medical Practice".into(),
+            source_deadline_secs: 10,
+            context_idle_minutes: 15,
+        }
+    }
+
+    /// The per-source deadline.
+    pub fn source_deadline(&self) -> Duration {
+        Duration::from_secs(self.source_deadline_secs)
+    }
+}

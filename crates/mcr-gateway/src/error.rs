@@ -1,0 +1,112 @@
+//! The gateway's one error type at the HTTP boundary.
+//!
+//! Handlers return [`AppError`]; each variant maps to one status and one stable `code`
+//! in a single `match`. Clients see a message they can act on; internal detail (SQL
+//! errors, upstream bodies) is logged, never sent, and never includes a token or an
+//! NHS number.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use mcr_model::ApiError;
+
+/// An error answered to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Malformed input: the message says what to fix.
+    #[error("{message}")]
+    BadRequest {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// What to fix.
+        message: String,
+    },
+    /// No token, or a token that failed verification.
+    #[error("authentication failed")]
+    Unauthorised(String),
+    /// Authenticated, but not allowed.
+    #[error("{message}")]
+    Forbidden {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// The context does not exist, has expired, or belongs to someone else.
+    #[error("no such patient context")]
+    ContextNotFound,
+    /// The audit log could not be written, so nothing may be returned (fail closed).
+    #[error("audit unavailable")]
+    AuditUnavailable(String),
+    /// Anything else; details are logged only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A 400 with a code and message.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            AppError::BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, *code, message.clone())
+            }
+            AppError::Unauthorised(detail) => {
+                tracing::info!(reason = %detail, "token refused");
+                (
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorised",
+                    "a valid bearer token is required".to_string(),
+                )
+            }
+            AppError::Forbidden { code, message } => {
+                (StatusCode::FORBIDDEN, *code, message.clone())
+            }
+            AppError::ContextNotFound => (
+                StatusCode::NOT_FOUND,
+                "context_not_found",
+                "this patient context does not exist or has expired; open a new one".to_string(),
+            ),
+            AppError::AuditUnavailable(detail) => {
+                tracing::error!(error = %detail, "audit write failed; request refused");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "audit_unavailable",
+                    "the access could not be recorded, so no patient data was returned; try again shortly"
+                        .to_string(),
+                )
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong in the gateway".to_string(),
+                )
+            }
+        };
+        let mut response = (
+            status,
+            Json(ApiError {
+                code: code.into(),
+                message,
+            }),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}

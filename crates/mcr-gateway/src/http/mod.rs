@@ -1,0 +1,85 @@
+//! The HTTP surface: routes, shared state, and the middleware every request passes.
+
+pub mod demo;
+pub mod record;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::audit::AuditLog;
+use crate::auth::demo_idp::DemoIdp;
+use crate::auth::verifier::TokenVerifier;
+use crate::contexts::ContextStore;
+use crate::error::AppError;
+use crate::sources::gpconnect::GpConnectSource;
+
+/// Shared state of all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Verifies bearer tokens.
+    pub verifier: Arc<TokenVerifier>,
+    /// The audit log.
+    pub audit: AuditLog,
+    /// Patient contexts.
+    pub contexts: ContextStore,
+    /// The registered practice's GP Connect endpoint.
+    pub gp: Arc<GpConnectSource>,
+    /// The demo identity provider, in demo mode only.
+    pub demo: Option<Arc<DemoIdp>>,
+}
+
+/// Builds the router: the API, the demo issuer (demo mode), and the static pages.
+pub fn router(state: AppState, static_root: &Path) -> Router {
+    let api = Router::new()
+        .route("/contexts", post(record::create_context))
+        .route("/contexts/{ctx}/record", get(record::get_record))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let mut app = Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(|| async { "ok" }));
+    if state.demo.is_some() {
+        app = app
+            .route("/demo/token", post(demo::issue_token))
+            .route("/demo/jwks.json", get(demo::jwks));
+    }
+    app.route_service("/", ServeFile::new(static_root.join("index.html")))
+        .route_service(
+            "/index.html",
+            ServeFile::new(static_root.join("index.html")),
+        )
+        .nest_service("/www", ServeDir::new(static_root.join("www")))
+        .nest_service("/pkg", ServeDir::new(static_root.join("pkg")))
+        .layer(middleware::from_fn(refuse_tokens_in_query))
+        .with_state(state)
+}
+
+/// Tokens travel only in the `Authorization` header: a URL that carries one is refused
+/// before any handler sees it (URLs end up in logs and `Referer` headers).
+async fn refuse_tokens_in_query(request: Request, next: Next) -> Response {
+    let carries_token = request.uri().query().is_some_and(|q| {
+        q.split('&').any(|pair| {
+            let key = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
+            matches!(key.as_str(), "token" | "access_token" | "id_token" | "jwt")
+        })
+    });
+    if carries_token {
+        return AppError::bad_request(
+            "token_in_url",
+            "tokens must be sent in the Authorization header, never in a URL",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}

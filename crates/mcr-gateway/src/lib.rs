@@ -1,0 +1,18 @@
+//! The My Care Record gateway: verifies the caller's token, opens patient contexts,
+//! fetches the record from the source systems over HTTP, normalises it to the shared
+//! model, and returns it only after the access has been committed to the audit log.
+//!
+//! `main.rs` is thin; [`startup::Application`] builds everything from a
+//! [`config::Config`] and exposes the bound address so tests can use port 0.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod contexts;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod normalise;
+pub mod sources;
+pub mod startup;
+pub mod time_fmt;

@@ -1,0 +1,24 @@
+//! `mcr-gateway`: configuration → telemetry → application → serve until Ctrl-C.
+
+use clap::Parser;
+use mcr_gateway::config::Config;
+use mcr_gateway::startup::Application;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::parse();
+    let app = Application::build(config).await?;
+    // The first stdout line is read by `cargo xtask` to find the port.
+    println!("mcr-gateway listening on {}", app.base_url());
+    app.run_until(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

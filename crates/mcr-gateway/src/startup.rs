@@ -1,0 +1,118 @@
+//! Builds the application from its configuration and serves it.
+//!
+//! [`Application::build`] binds the listener first, so the real port (when configured as
+//! 0) is known before anything that needs the gateway's own URL — the demo issuer and
+//! its JWKS URL — is set up.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use mcr_model::SourceRef;
+use tokio::net::TcpListener;
+
+use crate::audit::AuditLog;
+use crate::auth::demo_idp::DemoIdp;
+use crate::auth::verifier::TokenVerifier;
+use crate::config::Config;
+use crate::contexts::ContextStore;
+use crate::http::{AppState, router};
+use crate::sources::gpconnect::GpConnectSource;
+
+/// A built, bound, not yet serving gateway.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    app: axum::Router,
+}
+
+impl Application {
+    /// Opens the database, sets up issuers and sources, and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if config.demo && !config.bind.ip().is_loopback() {
+            anyhow::bail!(
+                "demo mode serves an identity provider and may bind only a loopback address"
+            );
+        }
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let pool = crate::db::open(&config.data_dir).await.with_context(|| {
+            format!("cannot open the database in {}", config.data_dir.display())
+        })?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(3))
+            .build()?;
+        let own_url = format!("http://{addr}");
+        let demo_issuer = format!("{own_url}/demo");
+        let issuer = match (&config.issuer, config.demo) {
+            (Some(issuer), _) => issuer.clone(),
+            (None, true) => demo_issuer.clone(),
+            (None, false) => anyhow::bail!("--issuer is required outside demo mode"),
+        };
+        let jwks_url = match (&config.jwks_url, config.demo) {
+            (Some(url), _) => url.clone(),
+            (None, true) => format!("{own_url}/demo/jwks.json"),
+            (None, false) => anyhow::bail!("--jwks-url is required outside demo mode"),
+        };
+        let demo = if config.demo {
+            Some(Arc::new(DemoIdp::generate(
+                demo_issuer,
+                config.audience.clone(),
+            )?))
+        } else {
+            None
+        };
+        let gp = GpConnectSource::new(
+            SourceRef {
+                id: format!("gp-{}", config.gp_ods.to_ascii_lowercase()),
+                organisation: config.gp_name.clone(),
+                ods_code: config.gp_ods.clone(),
+            },
+            config.gp_url.clone(),
+            config.source_deadline(),
+            http.clone(),
+        );
+        let state = AppState {
+            verifier: Arc::new(TokenVerifier::new(
+                issuer,
+                config.audience.clone(),
+                jwks_url,
+                http,
+            )),
+            audit: AuditLog::new(pool.clone()),
+            contexts: ContextStore::new(pool, config.context_idle_minutes),
+            gp: Arc::new(gp),
+            demo,
+        };
+        let app = router(state, &config.static_root);
+        Ok(Self {
+            listener,
+            addr,
+            app,
+        })
+    }
+
+    /// The address the gateway listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server error")
+    }
+}
