@@ -1,1 +1,108 @@
-//! panel
+//! My Care Record panel: a Leptos component compiled to WebAssembly, embedded by host
+//! pages as the `<mcr-panel>` custom element or through the exported [`mount`].
+//!
+//! Either way the panel renders inside an open Shadow DOM, so the host's CSS cannot
+//! break it and its CSS cannot leak into the host. It talks only to the gateway, keeps
+//! the token in memory only (a JS property, never an attribute or browser storage), and
+//! opens a patient context before asking for the record.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod dates;
+pub mod options;
+mod style;
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+
+pub use app::Panel;
+pub use options::PanelOptions;
+
+/// A mounted panel; `unmount()` removes it and aborts its requests.
+#[wasm_bindgen]
+pub struct PanelHandle {
+    handle: Option<Box<dyn std::any::Any>>,
+    container: HtmlElement,
+}
+
+#[wasm_bindgen]
+impl PanelHandle {
+    /// Removes the panel from the page and aborts any request in flight.
+    pub fn unmount(&mut self) {
+        // Dropping Leptos's unmount handle runs the panel's cleanups (which abort its
+        // fetches) and removes its DOM.
+        self.handle.take();
+        self.container.remove();
+    }
+}
+
+/// Mounts the panel into `element`'s (open) shadow root, creating it if needed.
+///
+/// `options` is a JS object: `{ gatewayUrl, nhsNumber, token }`.
+#[wasm_bindgen]
+pub fn mount(element: HtmlElement, options: JsValue) -> Result<PanelHandle, JsValue> {
+    let options = PanelOptions::from_js(&options).map_err(|e| JsValue::from_str(&e))?;
+    let root = match element.shadow_root() {
+        Some(root) => root,
+        None => element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
+    let document = element.owner_document().ok_or("element has no document")?;
+    let container: HtmlElement = document.create_element("div")?.unchecked_into();
+    container.set_class_name("mcr-root");
+    root.append_child(&container)?;
+    let handle = mount_to(container.clone(), move || view! { <Panel options=options/> }.into_any());
+    Ok(PanelHandle { handle: Some(Box::new(handle)), container })
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function define_mcr_panel(mount) {
+  if (customElements.get('mcr-panel')) return;
+  class McrPanel extends HTMLElement {
+    #options = {};
+    #handle = null;
+    static get observedAttributes() { return ['gateway-url']; }
+    // The token is a property only: attributes are visible in the DOM.
+    set token(v) { this.#options.token = v; this.#render(); }
+    get token() { return undefined; }
+    set nhsNumber(v) { this.#options.nhsNumber = v; this.#render(); }
+    get nhsNumber() { return this.#options.nhsNumber; }
+    set gatewayUrl(v) { this.#options.gatewayUrl = v; this.#render(); }
+    get gatewayUrl() { return this.#options.gatewayUrl ?? this.getAttribute('gateway-url') ?? ''; }
+    attributeChangedCallback() { this.#render(); }
+    connectedCallback() {
+      if (!this.shadowRoot) this.attachShadow({ mode: 'open' });
+      this.#render();
+    }
+    disconnectedCallback() { this.#unmount(); }
+    #unmount() { if (this.#handle) { this.#handle.unmount(); this.#handle.free(); this.#handle = null; } }
+    #render() {
+      if (!this.isConnected) return;
+      const o = { gatewayUrl: this.gatewayUrl, nhsNumber: this.#options.nhsNumber, token: this.#options.token };
+      if (!o.gatewayUrl || !o.nhsNumber || !o.token) return;
+      this.#unmount();
+      this.#handle = mount(this, o);
+    }
+  }
+  customElements.define('mcr-panel', McrPanel);
+}
+"#)]
+extern "C" {
+    fn define_mcr_panel(mount: &js_sys::Function);
+}
+
+/// Defines the `<mcr-panel>` custom element (idempotent). Runs when the module loads.
+#[wasm_bindgen(js_name = defineElement)]
+pub fn define_element() {
+    let mount_fn = Closure::<dyn Fn(HtmlElement, JsValue) -> Result<PanelHandle, JsValue>>::new(mount);
+    define_mcr_panel(mount_fn.as_ref().unchecked_ref());
+    // The element class keeps calling this function for the life of the page.
+    mount_fn.forget();
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    define_element();
+}

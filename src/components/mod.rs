@@ -1,0 +1,5 @@
+//! Building blocks of the panel, one component per file.
+
+pub mod banner;
+pub mod section;
+pub mod sources;

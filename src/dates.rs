@@ -1,0 +1,48 @@
+//! Dates as the NHS common user interface shows them (`03-Feb-1950`) and ages.
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// `(year, month, day)` from `YYYY-MM-DD` (or the date part of a dateTime).
+pub fn parse_ymd(iso: &str) -> Option<(i32, u32, u32)> {
+    let mut parts = iso.get(..10)?.splitn(3, '-');
+    let y = parts.next()?.parse().ok()?;
+    let m = parts.next()?.parse().ok().filter(|m| (1..=12).contains(m))?;
+    let d = parts.next()?.parse().ok().filter(|d| (1..=31).contains(d))?;
+    Some((y, m, d))
+}
+
+/// `03-Feb-1950` from `1950-02-03`; a year-only or year-month date is shown as given.
+pub fn display_date(iso: &str) -> String {
+    match parse_ymd(iso) {
+        Some((y, m, d)) => format!("{d:02}-{}-{y:04}", MONTHS[(m - 1) as usize]),
+        None => iso.to_string(),
+    }
+}
+
+/// Age in whole years on `today` for someone born on `birth`.
+pub fn age_on(birth: (i32, u32, u32), today: (i32, u32, u32)) -> Option<u32> {
+    let mut years = today.0 - birth.0;
+    if (today.1, today.2) < (birth.1, birth.2) {
+        years -= 1;
+    }
+    u32::try_from(years).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_shown_day_month_name_year() {
+        assert_eq!(display_date("1950-02-03"), "03-Feb-1950");
+        assert_eq!(display_date("2020-12-01T00:00:00+00:00"), "01-Dec-2020");
+        assert_eq!(display_date("2020"), "2020");
+    }
+
+    #[test]
+    fn age_counts_only_completed_years() {
+        assert_eq!(age_on((1950, 2, 3), (2026, 2, 2)), Some(75));
+        assert_eq!(age_on((1950, 2, 3), (2026, 2, 3)), Some(76));
+        assert_eq!(age_on((2030, 1, 1), (2026, 1, 1)), None);
+    }
+}

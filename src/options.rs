@@ -1,0 +1,42 @@
+//! The panel's inputs, read from the JS object a host passes to `mount`.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+/// What the host gives the panel.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PanelOptions {
+    /// Base URL of the gateway, e.g. `https://mcr.example.nhs.uk`.
+    pub gateway_url: String,
+    /// The patient's NHS number as the host holds it.
+    pub nhs_number: String,
+    /// The host user's bearer token (kept in memory only).
+    pub token: String,
+}
+
+impl std::fmt::Debug for PanelOptions {
+    /// Redacts the token and the NHS number so neither can reach a console log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PanelOptions")
+            .field("gateway_url", &self.gateway_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PanelOptions {
+    /// Reads `{ gatewayUrl, nhsNumber, token }`; each must be a non-empty string.
+    pub fn from_js(value: &JsValue) -> Result<Self, String> {
+        let field = |name: &str| -> Result<String, String> {
+            Reflect::get(value, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_string())
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| format!("mcr-panel: option {name} is required"))
+        };
+        Ok(Self {
+            gateway_url: field("gatewayUrl")?.trim_end_matches('/').to_string(),
+            nhs_number: field("nhsNumber")?,
+            token: field("token")?,
+        })
+    }
+}

@@ -1,0 +1,31 @@
+//! The panel's stylesheet, injected into its shadow root.
+//!
+//! Inherited properties (font, colour) and CSS custom properties reach into a shadow
+//! root, so hosts can theme the panel through `--mcr-*` variables and nothing else.
+
+/// CSS for everything inside the panel.
+pub const PANEL_CSS: &str = r#"
+:host { display: block; font-family: var(--mcr-font, Arial, sans-serif); color: var(--mcr-text, #212b32); }
+.mcr-panel { border: 1px solid #d8dde0; border-radius: 4px; background: #fff; padding: 0.75rem; }
+.mcr-banner { background: var(--mcr-banner-bg, #005eb8); color: #fff; padding: 0.6rem 0.8rem; border-radius: 3px; }
+.mcr-banner--unknown { background: #4c6272; }
+.mcr-name { margin: 0 0 0.3rem; font-size: 1.25rem; }
+.mcr-demographics { display: flex; flex-wrap: wrap; gap: 0.2rem 1.4rem; margin: 0; }
+.mcr-field { display: flex; gap: 0.35rem; }
+.mcr-field dt { font-weight: normal; opacity: 0.85; }
+.mcr-field dt::after { content: ":"; }
+.mcr-field dd { margin: 0; font-weight: bold; }
+.mcr-deceased { background: #000; color: #fff; display: inline-block; padding: 0.1rem 0.5rem; margin: 0 0 0.3rem; font-weight: bold; }
+.mcr-sources h3, .mcr-section h3 { font-size: 1rem; margin: 0.8rem 0 0.3rem; }
+.mcr-sources ul, .mcr-entries { list-style: none; margin: 0; padding: 0; }
+.mcr-source--answered .mcr-source-state { color: #007f3b; }
+.mcr-source--problem .mcr-source-state { color: #d5281b; font-weight: bold; }
+.mcr-sections { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 0 1rem; }
+.mcr-entry { border-top: 1px solid #e8edee; padding: 0.35rem 0; display: flex; flex-direction: column; }
+.mcr-entry-title { font-weight: bold; }
+.mcr-entry-detail { font-size: 0.9rem; }
+.mcr-entry-meta { font-size: 0.8rem; color: #4c6272; }
+.mcr-empty { color: #4c6272; font-style: italic; }
+.mcr-loading { color: #4c6272; }
+.mcr-error { border-left: 6px solid #d5281b; padding: 0.5rem 0.8rem; background: #fff4f4; }
+"#;
