@@ -34,11 +34,18 @@ fn network(e: gloo_net::Error) -> LoadError {
 ///
 /// The record is accepted only if it is for the requested patient: a record for anyone
 /// else is an error, never displayed.
-pub async fn load_record(options: &PanelOptions, signal: Option<&AbortSignal>) -> Result<Record, LoadError> {
+pub async fn load_record(
+    options: &PanelOptions,
+    signal: Option<&AbortSignal>,
+) -> Result<Record, LoadError> {
     let nhs = NhsNumber::parse(&options.nhs_number)
         .map_err(|e| LoadError(format!("the host passed an invalid NHS number: {e}")))?;
     let auth = format!("Bearer {}", options.token);
-    let body = CreateContextRequest { nhs_number: nhs.as_digits(), reason: None, birth_date: None };
+    let body = CreateContextRequest {
+        nhs_number: nhs.as_digits(),
+        reason: None,
+        birth_date: None,
+    };
     let response = Request::post(&format!("{}/api/v1/contexts", options.gateway_url))
         .header("Authorization", &auth)
         .abort_signal(signal)
@@ -51,13 +58,16 @@ pub async fn load_record(options: &PanelOptions, signal: Option<&AbortSignal>) -
         return Err(error_from(response).await);
     }
     let created: ContextCreated = response.json().await.map_err(network)?;
-    let response = Request::get(&format!("{}/api/v1/contexts/{}/record", options.gateway_url, created.context_id))
-        .header("Authorization", &auth)
-        .header("Accept", "application/json")
-        .abort_signal(signal)
-        .send()
-        .await
-        .map_err(network)?;
+    let response = Request::get(&format!(
+        "{}/api/v1/contexts/{}/record",
+        options.gateway_url, created.context_id
+    ))
+    .header("Authorization", &auth)
+    .header("Accept", "application/json")
+    .abort_signal(signal)
+    .send()
+    .await
+    .map_err(network)?;
     if !response.ok() {
         return Err(error_from(response).await);
     }

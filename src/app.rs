@@ -57,7 +57,10 @@ pub fn RecordView(
     let sections = [SectionKind::Problems, SectionKind::Medications]
         .into_iter()
         .map(|kind| {
-            let entries = record.section(kind).map(|s| s.entries.clone()).unwrap_or_default();
+            let entries = record
+                .section(kind)
+                .map(|s| s.entries.clone())
+                .unwrap_or_default();
             view! { <RecordSection kind=kind entries=entries sources=record.sources.clone()/> }
         })
         .collect_view();

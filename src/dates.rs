@@ -1,13 +1,23 @@
 //! Dates as the NHS common user interface shows them (`03-Feb-1950`) and ages.
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// `(year, month, day)` from `YYYY-MM-DD` (or the date part of a dateTime).
 pub fn parse_ymd(iso: &str) -> Option<(i32, u32, u32)> {
     let mut parts = iso.get(..10)?.splitn(3, '-');
     let y = parts.next()?.parse().ok()?;
-    let m = parts.next()?.parse().ok().filter(|m| (1..=12).contains(m))?;
-    let d = parts.next()?.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let m = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))?;
+    let d = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|d| (1..=31).contains(d))?;
     Some((y, m, d))
 }
 

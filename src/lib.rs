@@ -53,8 +53,13 @@ pub fn mount(element: HtmlElement, options: JsValue) -> Result<PanelHandle, JsVa
     let container: HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("mcr-root");
     root.append_child(&container)?;
-    let handle = mount_to(container.clone(), move || view! { <Panel options=options/> }.into_any());
-    Ok(PanelHandle { handle: Some(Box::new(handle)), container })
+    let handle = mount_to(container.clone(), move || {
+        view! { <Panel options=options/> }.into_any()
+    });
+    Ok(PanelHandle {
+        handle: Some(Box::new(handle)),
+        container,
+    })
 }
 
 #[wasm_bindgen(inline_js = r#"
@@ -96,7 +101,8 @@ extern "C" {
 /// Defines the `<mcr-panel>` custom element (idempotent). Runs when the module loads.
 #[wasm_bindgen(js_name = defineElement)]
 pub fn define_element() {
-    let mount_fn = Closure::<dyn Fn(HtmlElement, JsValue) -> Result<PanelHandle, JsValue>>::new(mount);
+    let mount_fn =
+        Closure::<dyn Fn(HtmlElement, JsValue) -> Result<PanelHandle, JsValue>>::new(mount);
     define_mcr_panel(mount_fn.as_ref().unchecked_ref());
     // The element class keeps calling this function for the life of the page.
     mount_fn.forget();

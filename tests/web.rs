@@ -16,7 +16,11 @@ use web_sys::HtmlElement;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn gp() -> SourceRef {
-    SourceRef { id: "gp-y90001".into(), organisation: "Riverside Medical Practice".into(), ods_code: "Y90001".into() }
+    SourceRef {
+        id: "gp-y90001".into(),
+        organisation: "Riverside Medical Practice".into(),
+        ods_code: "Y90001".into(),
+    }
 }
 
 fn entry(id: &str, title: &str, detail: Option<&str>) -> Entry {
@@ -40,7 +44,10 @@ fn record(state: SourceState) -> Record {
             birth_date: Some("1950-02-03".into()),
             gender: Some("female".into()),
             address: vec!["1 Mill Lane".into(), "Leeds".into(), "LS6 1AB".into()],
-            registered_practice: Some(PracticeRef { ods_code: "Y90001".into(), name: "Riverside Medical Practice".into() }),
+            registered_practice: Some(PracticeRef {
+                ods_code: "Y90001".into(),
+                name: "Riverside Medical Practice".into(),
+            }),
             deceased_date: None,
         }),
         sources: vec![SourceStatus {
@@ -50,8 +57,14 @@ fn record(state: SourceState) -> Record {
             message: None,
         }],
         sections: vec![
-            Section { kind: SectionKind::Problems, entries: vec![entry("c1", "Asthma", None)] },
-            Section { kind: SectionKind::Medications, entries: vec![] },
+            Section {
+                kind: SectionKind::Problems,
+                entries: vec![entry("c1", "Asthma", None)],
+            },
+            Section {
+                kind: SectionKind::Medications,
+                entries: vec![],
+            },
         ],
     }
 }
@@ -77,49 +90,102 @@ async fn sleep(ms: i32) {
 async fn the_record_view_shows_the_banner_sources_and_sections() {
     let el = host();
     let mut rec = record(SourceState::Answered);
-    rec.sections[1].entries.push(entry("m1", "Amlodipine 10mg tablets", Some("One tablet once a day")));
+    rec.sections[1].entries.push(entry(
+        "m1",
+        "Amlodipine 10mg tablets",
+        Some("One tablet once a day"),
+    ));
     let _handle = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
     let text = el.text_content().unwrap();
     assert!(text.contains("JONES, Ann"), "{text}");
     assert!(text.contains("943 476 5919"), "{text}");
     assert!(text.contains("03-Feb-1950"), "{text}");
-    assert!(text.contains("Riverside Medical Practice (Y90001)"), "{text}");
-    let meds = el.query_selector(".mcr-section--medications").unwrap().unwrap();
+    assert!(
+        text.contains("Riverside Medical Practice (Y90001)"),
+        "{text}"
+    );
+    let meds = el
+        .query_selector(".mcr-section--medications")
+        .unwrap()
+        .unwrap();
     let meds_text = meds.text_content().unwrap();
     assert!(meds_text.contains("Amlodipine 10mg tablets"));
     assert!(meds_text.contains("One tablet once a day"));
-    assert!(meds_text.contains("Riverside Medical Practice"), "each entry names its source");
+    assert!(
+        meds_text.contains("Riverside Medical Practice"),
+        "each entry names its source"
+    );
     let labels: Vec<String> = (0..el.query_selector_all("dt").unwrap().length())
-        .map(|i| el.query_selector_all("dt").unwrap().item(i).unwrap().text_content().unwrap())
+        .map(|i| {
+            el.query_selector_all("dt")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
         .collect();
-    assert_eq!(labels, ["NHS number", "Born", "Gender", "Address", "Registered GP"]);
+    assert_eq!(
+        labels,
+        ["NHS number", "Born", "Gender", "Address", "Registered GP"]
+    );
 }
 
 #[wasm_bindgen_test]
 async fn an_empty_section_says_none_recorded_only_when_every_source_answered() {
     let el = host();
-    let _h = leptos::mount::mount_to(el.clone(), || view! { <RecordView record=record(SourceState::Answered)/> });
-    let meds = el.query_selector(".mcr-section--medications").unwrap().unwrap();
-    assert_eq!(meds.query_selector(".mcr-empty").unwrap().unwrap().text_content().unwrap(), "None recorded");
+    let _h = leptos::mount::mount_to(
+        el.clone(),
+        || view! { <RecordView record=record(SourceState::Answered)/> },
+    );
+    let meds = el
+        .query_selector(".mcr-section--medications")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        meds.query_selector(".mcr-empty")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "None recorded"
+    );
 
     let el = host();
-    let _h = leptos::mount::mount_to(el.clone(), || view! { <RecordView record=record(SourceState::TimedOut)/> });
-    let meds = el.query_selector(".mcr-section--medications").unwrap().unwrap();
+    let _h = leptos::mount::mount_to(
+        el.clone(),
+        || view! { <RecordView record=record(SourceState::TimedOut)/> },
+    );
+    let meds = el
+        .query_selector(".mcr-section--medications")
+        .unwrap()
+        .unwrap();
     let text = meds.text_content().unwrap();
     assert!(text.contains("may be incomplete"), "{text}");
-    assert!(el.text_content().unwrap().contains("did not answer in time"));
+    assert!(
+        el.text_content()
+            .unwrap()
+            .contains("did not answer in time")
+    );
 }
 
 #[wasm_bindgen_test]
 async fn mount_renders_into_an_open_shadow_root_and_reports_an_unreachable_gateway() {
     let el = host();
     let options = js_sys::Object::new();
-    for (k, v) in [("gatewayUrl", "http://127.0.0.1:9"), ("nhsNumber", "9434765919"), ("token", "t")] {
+    for (k, v) in [
+        ("gatewayUrl", "http://127.0.0.1:9"),
+        ("nhsNumber", "9434765919"),
+        ("token", "t"),
+    ] {
         js_sys::Reflect::set(&options, &k.into(), &v.into()).unwrap();
     }
     let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
     let root = el.shadow_root().expect("an open shadow root");
-    assert!(el.text_content().unwrap().is_empty(), "nothing leaks into the light DOM");
+    assert!(
+        el.text_content().unwrap().is_empty(),
+        "nothing leaks into the light DOM"
+    );
     assert!(root.query_selector("style").unwrap().is_some());
     let mut error = None;
     for _ in 0..100 {
@@ -132,12 +198,17 @@ async fn mount_renders_into_an_open_shadow_root_and_reports_an_unreachable_gatew
     let error = error.expect("an error is shown").text_content().unwrap();
     assert!(error.contains("could not be reached"), "{error}");
     handle.unmount();
-    assert!(root.query_selector(".mcr-panel").unwrap().is_none(), "unmount removes the panel");
+    assert!(
+        root.query_selector(".mcr-panel").unwrap().is_none(),
+        "unmount removes the panel"
+    );
 }
 
 #[wasm_bindgen_test]
 fn mount_refuses_missing_options_with_a_clear_message() {
-    let err = mcr_panel::mount(host(), js_sys::Object::new().into()).err().unwrap();
+    let err = mcr_panel::mount(host(), js_sys::Object::new().into())
+        .err()
+        .unwrap();
     assert!(err.as_string().unwrap().contains("gatewayUrl"));
 }
 

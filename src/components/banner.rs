@@ -23,14 +23,24 @@ pub fn display_name(p: &Demographics) -> String {
 
 fn today() -> (i32, u32, u32) {
     let now = js_sys::Date::new_0();
-    (now.get_full_year() as i32, now.get_month() + 1, now.get_date())
+    (
+        now.get_full_year() as i32,
+        now.get_month() + 1,
+        now.get_date(),
+    )
 }
 
 /// Date of birth with age, e.g. `03-Feb-1950 (76y)`.
 fn birth_text(p: &Demographics) -> String {
-    let Some(birth) = p.birth_date.as_deref() else { return NOT_KNOWN.into() };
+    let Some(birth) = p.birth_date.as_deref() else {
+        return NOT_KNOWN.into();
+    };
     // A deceased patient's age stops at the date of death.
-    let at = p.deceased_date.as_deref().and_then(parse_ymd).unwrap_or_else(today);
+    let at = p
+        .deceased_date
+        .as_deref()
+        .and_then(parse_ymd)
+        .unwrap_or_else(today);
     match parse_ymd(birth).and_then(|b| age_on(b, at)) {
         Some(age) => format!("{} ({age}y)", display_date(birth)),
         None => display_date(birth),
@@ -39,7 +49,9 @@ fn birth_text(p: &Demographics) -> String {
 
 fn title_case(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The banner; `None` when no source could say who the patient is.
@@ -67,7 +79,11 @@ pub fn PatientBanner(
     let deceased = p.deceased_date.clone().map(|d| {
         view! { <p class="mcr-deceased" role="alert">"Deceased: " {display_date(&d)}</p> }
     });
-    let address = if p.address.is_empty() { NOT_KNOWN.to_string() } else { p.address.join(", ") };
+    let address = if p.address.is_empty() {
+        NOT_KNOWN.to_string()
+    } else {
+        p.address.join(", ")
+    };
     let practice = p
         .registered_practice
         .as_ref()

@@ -9,11 +9,18 @@ use crate::dates::display_date;
 pub fn status_text(s: &SourceStatus) -> String {
     match s.state {
         SourceState::Answered => match &s.as_of {
-            Some(t) => format!("answered {} {}", display_date(t), t.get(11..16).unwrap_or("")),
+            Some(t) => format!(
+                "answered {} {}",
+                display_date(t),
+                t.get(11..16).unwrap_or("")
+            ),
             None => "answered".into(),
         },
         SourceState::TimedOut => "did not answer in time".into(),
-        SourceState::Failed => format!("failed: {}", s.message.as_deref().unwrap_or("no reason given")),
+        SourceState::Failed => format!(
+            "failed: {}",
+            s.message.as_deref().unwrap_or("no reason given")
+        ),
     }
 }
 

@@ -1,1 +1,78 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`:
+//!
+//! - `demo`: install what is missing, build the panel, start the simulated GP practice
+//!   and the gateway, print the demo page's URL, stop everything on Ctrl-C.
+//! - `test`: install what is missing, then fmt, clippy (native and wasm32), the Rust
+//!   tests, the panel's browser tests and the end-to-end tests; ends with `N passed, N
+//!   failed` and exits non-zero on any failure.
+//! - `build-panel`: build `pkg/` only.
+
+mod panel;
+mod stack;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Result;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test::run(),
+        Some("build-panel") => {
+            tools::ensure_build_tools()?;
+            panel::build()?;
+            Ok(())
+        }
+        _ => {
+            eprintln!("usage: cargo xtask demo [--port N] | test | build-panel");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The repository root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` if set, else `target/` in the root.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn demo(args: &[String]) -> Result<()> {
+    let port: u16 = match args {
+        [flag, value] if flag == "--port" => value.parse()?,
+        [] => 8080,
+        _ => anyhow::bail!("usage: cargo xtask demo [--port N]"),
+    };
+    tools::ensure_build_tools()?;
+    panel::build()?;
+    let stack = stack::Stack::start(&root().join("data"), port)?;
+    println!();
+    println!("My Care Record demo: {}/", stack.gateway_url);
+    println!(
+        "(simulated GP practice at {}; press Ctrl-C to stop)",
+        stack.gp_url
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    println!("stopping…");
+    drop(stack);
+    println!("stopped");
+    Ok(())
+}

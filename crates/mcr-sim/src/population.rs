@@ -211,7 +211,7 @@ fn pick<T: Copy>(items: &[T], index: usize, salt: u64) -> T {
 }
 
 fn generate(index: usize) -> Patient {
-    let female = mix(index, 1) % 2 == 0;
+    let female = mix(index, 1).is_multiple_of(2);
     let birth_year = 1935 + (mix(index, 2) % 70) as u32;
     let birth_month = 1 + (mix(index, 3) % 12) as u32;
     let birth_day = 1 + (mix(index, 4) % 28) as u32;

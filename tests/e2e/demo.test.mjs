@@ -1,0 +1,87 @@
+// End-to-end: the demo EPR page in headless Chromium, driven by playwright-core.
+// Run by `cargo xtask test`, which starts the simulator and the gateway and sets
+// MCR_BASE_URL (and MCR_SCREENSHOT_DIR for the screenshot).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE_URL = process.env.MCR_BASE_URL;
+const SCREENSHOTS = process.env.MCR_SCREENSHOT_DIR ?? path.join(tmpdir(), 'mcr-e2e');
+// The first synthetic patient of mcr-sim's default population (see its population module).
+const PATIENT = { nhs: '999 000 0018' };
+
+let browser;
+
+before(async () => {
+  assert.ok(BASE_URL, 'MCR_BASE_URL must point at a running gateway (cargo xtask test sets it)');
+  // launch() gives every run a fresh, temporary user data directory of its own.
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    chromiumSandbox: false,
+    args: [
+      '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** The demo page, as a page object. */
+class DemoPage {
+  constructor(page) { this.page = page; }
+  async open() { await this.page.goto(`${BASE_URL}/`); }
+  // Playwright's CSS locators pierce open shadow roots.
+  banner() { return this.page.locator('mcr-panel .mcr-banner'); }
+  section(kind) { return this.page.locator(`mcr-panel .mcr-section--${kind}`); }
+  sources() { return this.page.locator('mcr-panel .mcr-sources'); }
+}
+
+test('the demo page shows the patient, GP problems and medications inside the panel', async () => {
+  const page = await browser.newPage();
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  const demo = new DemoPage(page);
+  await demo.open();
+  await demo.banner().waitFor({ timeout: 20000 });
+  const banner = await demo.banner().innerText();
+  assert.match(banner, /999 000 0018/);
+  assert.match(banner, /^[A-Z' -]+, [A-Z][a-z]+/m, `banner shows FAMILY, Given: ${banner}`);
+  assert.match(banner, /Riverside Medical Practice \(Y90001\)/);
+  const meds = await demo.section('medications').innerText();
+  assert.match(meds, /\d+mg/, `a medication is listed: ${meds}`);
+  assert.match(meds, /Riverside Medical Practice/, 'each medication names its source');
+  const problems = await demo.section('problems').locator('.mcr-entry').count();
+  assert.ok(problems >= 1, 'at least one GP problem is listed');
+  assert.match(await demo.sources().innerText(), /answered/);
+  // The panel's DOM is in its shadow root, not the host page's light DOM.
+  const lightDomText = await page.evaluate(() => document.querySelector('mcr-panel').textContent);
+  assert.equal(lightDomText, '');
+  // The token is a property, never an attribute of the element.
+  const attributes = await page.evaluate(() => document.querySelector('mcr-panel').getAttributeNames());
+  assert.deepEqual(attributes, ['id']);
+  // Nothing is kept in browser storage.
+  const stored = await page.evaluate(() => localStorage.length + sessionStorage.length);
+  assert.equal(stored, 0);
+  assert.deepEqual(dialogs, []);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'demo-page.png'), fullPage: true });
+  await page.close();
+});
+
+test('the NHS number never appears in a request URL', async () => {
+  const page = await browser.newPage();
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await new DemoPage(page).open();
+  await new DemoPage(page).banner().waitFor({ timeout: 20000 });
+  assert.ok(urls.some((u) => u.includes('/api/v1/contexts/')), 'the record was fetched');
+  for (const u of urls) assert.ok(!u.includes(PATIENT.nhs.replace(/ /g, '')), `NHS number in URL ${u}`);
+  await page.close();
+});

@@ -1,0 +1,110 @@
+//! Builds the panel into `pkg/`: cargo (wasm32, `panel` profile) → wasm-bindgen (ES
+//! module + TypeScript definitions) → npm binaryen's wasm-opt (Debian's binaryen 108
+//! produces broken modules) → an npm-shaped `package.json`.
+
+use std::io::Write;
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::tools::run;
+use crate::{root, target_dir};
+
+/// Sizes of the built panel in bytes.
+pub struct PanelSize {
+    /// The wasm file, raw.
+    pub wasm: u64,
+    /// wasm + JS, gzip -9.
+    pub gzip_total: u64,
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?.len() as u64)
+}
+
+/// Builds `pkg/` and reports its size.
+pub fn build() -> Result<PanelSize> {
+    let root = root();
+    let pkg = root.join("pkg");
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--profile",
+            "panel",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--lib",
+            "-p",
+            "mcr-panel",
+        ])
+        .current_dir(&root))?;
+    let wasm_in = target_dir().join("wasm32-unknown-unknown/panel/mcr_panel.wasm");
+    if pkg.exists() {
+        std::fs::remove_dir_all(&pkg)?;
+    }
+    run(Command::new("wasm-bindgen")
+        .args([
+            "--target",
+            "web",
+            "--out-name",
+            "mcr_panel",
+            "--remove-name-section",
+            "--out-dir",
+        ])
+        .arg(&pkg)
+        .arg(&wasm_in))?;
+    let wasm = pkg.join("mcr_panel_bg.wasm");
+    run(Command::new(root.join("node_modules/.bin/wasm-opt"))
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&wasm))?;
+    let package = serde_json::json!({
+        "name": "mcr-panel",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "My Care Record panel: <mcr-panel> custom element and mount()",
+        "license": "Apache-2.0",
+        "type": "module",
+        "main": "mcr_panel.js",
+        "module": "mcr_panel.js",
+        "types": "mcr_panel.d.ts",
+        "files": ["mcr_panel.js", "mcr_panel.d.ts", "mcr_panel_bg.wasm", "mcr_panel_bg.wasm.d.ts", "snippets"],
+        "sideEffects": ["./mcr_panel.js", "./snippets/*"]
+    });
+    std::fs::write(
+        pkg.join("package.json"),
+        serde_json::to_string_pretty(&package)?,
+    )?;
+    let wasm_bytes = std::fs::read(&wasm)?;
+    let mut js = std::fs::read(pkg.join("mcr_panel.js"))?;
+    for snippet in walk(&pkg.join("snippets"))? {
+        js.extend(std::fs::read(snippet)?);
+    }
+    let size = PanelSize {
+        wasm: wasm_bytes.len() as u64,
+        gzip_total: gzip_len(&wasm_bytes)? + gzip_len(&js)?,
+    };
+    println!(
+        "xtask: panel built into pkg/: wasm {} KB raw; wasm + js {} KB gzip",
+        size.wasm / 1024,
+        size.gzip_total / 1024
+    );
+    Ok(size)
+}
+
+fn walk(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    if dir.is_dir() {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                files.extend(walk(&path)?)
+            } else {
+                files.push(path)
+            }
+        }
+    }
+    Ok(files)
+}
