@@ -1,0 +1,195 @@
+//! Golden tests over real GP Connect responses (NHS Digital's GP2GP adaptor WireMock
+//! stubs, EMIS and TPP assurance records), read from `../shared/fixtures` (or
+//! `MCR_FIXTURES`), never copied into the repository.
+//!
+//! The stubs are WireMock templates: the NHS number placeholder is rendered with the
+//! requested patient's number, as the WireMock server would, before normalising.
+#![allow(missing_docs)]
+
+use std::path::PathBuf;
+
+use mcr_gateway::normalise::gpconnect::normalise;
+use mcr_gateway::sources::SourceError;
+use mcr_model::{NhsNumber, SourceRef};
+
+const REQUESTED: &str = "9690937278";
+
+fn fixtures_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("MCR_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+        })
+        .join("gpconnect-stu3");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("MCR_REQUIRE_FIXTURES").as_deref() != Ok("1"),
+        "fixtures required (MCR_REQUIRE_FIXTURES=1) but {} is missing",
+        dir.display()
+    );
+    eprintln!(
+        "skipping: GP Connect fixtures not found at {}",
+        dir.display()
+    );
+    None
+}
+
+/// Renders the WireMock placeholders the way the stub server would for `nhs`.
+fn render(template: &str, nhs: &str) -> String {
+    template
+        .replace(
+            "{{jsonPath request.body '$.parameter[0].valueIdentifier.value'}}",
+            nhs,
+        )
+        .replace("{{request.baseUrl}}", "http://fixture.invalid")
+}
+
+fn source() -> SourceRef {
+    SourceRef {
+        id: "gp".into(),
+        organisation: "Fixture practice".into(),
+        ods_code: "B82617".into(),
+    }
+}
+
+/// What normalising each fixture must give when asked for [`REQUESTED`].
+#[derive(Debug, PartialEq)]
+enum Expect {
+    /// A record for the requested patient with at least this many problems and meds.
+    Record { problems: usize, medications: usize },
+    /// Refused entirely: the bundle names another patient.
+    WrongPatient,
+    /// Refused entirely: the answer cannot be used.
+    Malformed,
+}
+
+fn outcome(file: &str) -> Expect {
+    outcome_rendered_for(file, REQUESTED)
+}
+
+/// Normalises `file` rendered for `rendered_for` as if [`REQUESTED`] had been asked for.
+fn outcome_rendered_for(file: &str, rendered_for: &str) -> Expect {
+    let dir = fixtures_dir().expect("checked by the caller");
+    let text = render(
+        &std::fs::read_to_string(dir.join(file)).unwrap(),
+        rendered_for,
+    );
+    let Ok(value) = serde_json::from_str(&text) else {
+        return Expect::Malformed;
+    };
+    let expected = NhsNumber::parse(REQUESTED).unwrap();
+    match normalise(&value, &expected, &source()) {
+        Ok(r) => {
+            assert_eq!(
+                r.patient.nhs_number, expected,
+                "{file}: never another patient"
+            );
+            assert!(
+                r.problems
+                    .iter()
+                    .chain(&r.medications)
+                    .all(|e| e.source == source())
+            );
+            Expect::Record {
+                problems: r.problems.len(),
+                medications: r.medications.len(),
+            }
+        }
+        Err(SourceError::WrongPatient) => Expect::WrongPatient,
+        Err(SourceError::Malformed(_)) => Expect::Malformed,
+        Err(other) => panic!("{file}: unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn every_gp_connect_fixture_gives_the_expected_outcome() {
+    if fixtures_dir().is_none() {
+        return;
+    }
+    let table = [
+        (
+            "correctPatientStructuredRecordResponseNormal.json",
+            Expect::Record {
+                problems: 10,
+                medications: 10,
+            },
+        ),
+        (
+            "malformedDateStructuredRecord.json",
+            Expect::Record {
+                problems: 10,
+                medications: 10,
+            },
+        ),
+        (
+            "correctAllergiesContainedResourceResponse.json",
+            Expect::Record {
+                problems: 1,
+                medications: 1,
+            },
+        ),
+        (
+            "correctPatientStructuredRecordResponseBodySite.json",
+            Expect::Record {
+                problems: 1,
+                medications: 1,
+            },
+        ),
+        (
+            "EMISPatientStructurede2eResponsePWTP2.json",
+            Expect::Record {
+                problems: 8,
+                medications: 10,
+            },
+        ),
+        (
+            "TPPPatientStructuredRecordE2EPWTP2.json",
+            Expect::Record {
+                problems: 8,
+                medications: 10,
+            },
+        ),
+        (
+            "MedicusBasedOnErrorStructuredRecord.json",
+            Expect::Record {
+                problems: 0,
+                medications: 1,
+            },
+        ),
+        (
+            "patientWithNoDocumentResources.json",
+            Expect::Record {
+                problems: 0,
+                medications: 0,
+            },
+        ),
+        (
+            "malformedStructuredRecordMissingPatientResource.json",
+            Expect::Malformed,
+        ),
+        ("operationOutcomePatientNotFound.json", Expect::Malformed),
+    ];
+    for (file, expected) in table {
+        assert_eq!(outcome(file), expected, "{file}");
+    }
+}
+
+#[test]
+fn an_answer_rendered_for_another_patient_is_refused_entirely() {
+    if fixtures_dir().is_none() {
+        return;
+    }
+    for file in [
+        "correctPatientStructuredRecordResponseNormal.json",
+        "EMISPatientStructurede2eResponsePWTP2.json",
+        "TPPPatientStructuredRecordE2EPWTP2.json",
+    ] {
+        assert_eq!(
+            outcome_rendered_for(file, "9434765919"),
+            Expect::WrongPatient,
+            "{file}"
+        );
+    }
+}
