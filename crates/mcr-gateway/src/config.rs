@@ -4,11 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::Args;
 
 /// Everything the gateway needs to start.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "mcr-gateway", about = "My Care Record gateway")]
+#[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on (port 0 lets the OS choose).
     #[arg(long, env = "MCR_BIND", default_value = "127.0.0.1:8080")]
@@ -16,6 +15,12 @@ pub struct Config {
     /// Directory for the embedded SQLite database; created on first run.
     #[arg(long, env = "MCR_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// PostgreSQL URL (the gateway's own role). Without it, SQLite in `--data-dir`.
+    #[arg(long, env = "MCR_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL URL of the schema owner, used only to apply migrations at start.
+    #[arg(long, env = "MCR_MIGRATE_DATABASE_URL")]
+    pub migrate_database_url: Option<String>,
     /// Directory holding `index.html`, `www/` and `pkg/`.
     #[arg(long, env = "MCR_STATIC_ROOT", default_value = ".")]
     pub static_root: PathBuf,
@@ -32,7 +37,7 @@ pub struct Config {
     #[arg(long, env = "MCR_AUDIENCE", default_value = "mcr-gateway")]
     pub audience: String,
     /// GP Connect FHIR base URL of the registered practice.
-    #[arg(long, env = "MCR_GP_URL")]
+    #[arg(long, env = "MCR_GP_URL", required = false, default_value = "")]
     pub gp_url: String,
     /// ODS code of the GP practice behind `--gp-url`.
     #[arg(long, env = "MCR_GP_ODS", default_value = "Y90001")]
@@ -58,6 +63,8 @@ impl Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
+            database_url: None,
+            migrate_database_url: None,
             static_root,
             demo: true,
             issuer: None,
@@ -68,6 +75,14 @@ impl Config {
             gp_name: "Riverside Medical Practice".into(),
             source_deadline_secs: 10,
             context_idle_minutes: 15,
+        }
+    }
+
+    /// Where the store lives.
+    pub fn store_location(&self) -> crate::store::Location<'_> {
+        match &self.database_url {
+            Some(url) => crate::store::Location::Postgres(url),
+            None => crate::store::Location::DataDir(&self.data_dir),
         }
     }
 

@@ -38,6 +38,9 @@ pub enum AppError {
     /// The audit log could not be written, so nothing may be returned (fail closed).
     #[error("audit unavailable")]
     AuditUnavailable(String),
+    /// The store could not be reached; nothing was read or written.
+    #[error("store unavailable")]
+    StoreUnavailable(String),
     /// Anything else; details are logged only.
     #[error("internal error")]
     Internal(String),
@@ -50,6 +53,12 @@ impl AppError {
             code,
             message: message.into(),
         }
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        AppError::StoreUnavailable(e.to_string())
     }
 }
 
@@ -82,6 +91,14 @@ impl IntoResponse for AppError {
                     "audit_unavailable",
                     "the access could not be recorded, so no patient data was returned; try again shortly"
                         .to_string(),
+                )
+            }
+            AppError::StoreUnavailable(detail) => {
+                tracing::error!(error = %detail, "store unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the gateway's database is unavailable; try again shortly".to_string(),
                 )
             }
             AppError::Internal(detail) => {

@@ -7,12 +7,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod contexts;
-pub mod db;
 pub mod error;
 pub mod http;
 pub mod normalise;
 pub mod sources;
 pub mod startup;
+pub mod store;
 pub mod time_fmt;

@@ -1,7 +1,8 @@
-//! `mcr-gateway`: configuration → telemetry → application → serve until Ctrl-C.
+//! `mcr-gateway`: configuration → telemetry → application → serve until Ctrl-C; or an
+//! operations command (`audit verify|export|prune`, `db migrate|grant`).
 
 use clap::Parser;
-use mcr_gateway::config::Config;
+use mcr_gateway::cli::{self, Cli};
 use mcr_gateway::startup::Application;
 
 #[tokio::main]
@@ -13,8 +14,12 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = Config::parse();
-    let app = Application::build(config).await?;
+    let args = Cli::parse();
+    if let Some(command) = args.command {
+        let code = cli::run(command).await?;
+        std::process::exit(code);
+    }
+    let app = Application::build(args.serve).await?;
     // The first stdout line is read by `cargo xtask` to find the port.
     println!("mcr-gateway listening on {}", app.base_url());
     app.run_until(async {

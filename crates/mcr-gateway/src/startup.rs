@@ -39,9 +39,13 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        let pool = crate::db::open(&config.data_dir).await.with_context(|| {
-            format!("cannot open the database in {}", config.data_dir.display())
-        })?;
+        if config.gp_url.is_empty() {
+            anyhow::bail!("--gp-url (the registered practice's GP Connect base URL) is required");
+        }
+        if let (Some(owner), Some(_)) = (&config.migrate_database_url, &config.database_url) {
+            crate::store::postgres::migrate_as_owner(owner).await?;
+        }
+        let store = crate::store::open(config.store_location()).await?;
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(3))
             .build()?;
@@ -82,8 +86,9 @@ impl Application {
                 jwks_url,
                 http,
             )),
-            audit: AuditLog::new(pool.clone()),
-            contexts: ContextStore::new(pool, config.context_idle_minutes),
+            audit: AuditLog::start(store.clone()),
+            contexts: ContextStore::new(store.clone(), config.context_idle_minutes),
+            store,
             gp: Arc::new(gp),
             demo,
         };

@@ -92,7 +92,10 @@ impl TestApp {
     }
 
     async fn db(&self) -> sqlx::SqliteConnection {
-        let path = self.data_dir.path().join(mcr_gateway::db::DB_FILE);
+        let path = self
+            .data_dir
+            .path()
+            .join(mcr_gateway::store::sqlite::DB_FILE);
         sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
             .await
             .unwrap()

@@ -21,6 +21,7 @@ use crate::auth::verifier::TokenVerifier;
 use crate::contexts::ContextStore;
 use crate::error::AppError;
 use crate::sources::gpconnect::GpConnectSource;
+use crate::store::Store;
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -35,6 +36,8 @@ pub struct AppState {
     pub gp: Arc<GpConnectSource>,
     /// The demo identity provider, in demo mode only.
     pub demo: Option<Arc<DemoIdp>>,
+    /// The store, for readiness checks.
+    pub store: Arc<dyn Store>,
 }
 
 /// Builds the router: the API, the demo issuer (demo mode), and the static pages.
@@ -48,7 +51,8 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
         ));
     let mut app = Router::new()
         .nest("/api/v1", api)
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready));
     if state.demo.is_some() {
         app = app
             .route("/demo/token", post(demo::issue_token))
@@ -63,6 +67,16 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
         .nest_service("/pkg", ServeDir::new(static_root.join("pkg")))
         .layer(middleware::from_fn(refuse_tokens_in_query))
         .with_state(state)
+}
+
+/// Ready when the store answers and the audit writer runs: a gateway that cannot audit
+/// must be taken out of the load balancer, never serve data unaudited.
+async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) if state.audit.is_running() => "ready".into_response(),
+        Ok(()) => AppError::AuditUnavailable("the audit writer has stopped".into()).into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
 }
 
 /// Tokens travel only in the `Authorization` header: a URL that carries one is refused

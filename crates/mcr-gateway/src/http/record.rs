@@ -61,6 +61,7 @@ pub async fn create_context(
             .record(AuditEntry {
                 claims: &claims,
                 nhs_number: Some(&nhs.as_digits()),
+                context_id: None,
                 action: Action::OpenContext,
                 outcome: Outcome::Refused,
                 detail: Some(code),
@@ -93,6 +94,7 @@ pub async fn get_record(
         .record(AuditEntry {
             claims: &claims,
             nhs_number: Some(&digits),
+            context_id: Some(&context.id),
             action: Action::ViewRecord,
             outcome: Outcome::Allowed,
             detail: Some(&gp.source.id),
@@ -115,6 +117,7 @@ pub async fn get_record(
         .record(AuditEntry {
             claims: &claims,
             nhs_number: Some(&digits),
+            context_id: Some(&context.id),
             action: Action::SourceOutcome,
             outcome,
             detail: Some(&format!("{}: {detail}", gp.source.id)),

@@ -1,0 +1,74 @@
+//! `mcr-gateway audit export`: audit rows as NDJSON (the stored rows, chain fields
+//! included) or as FHIR R4 AuditEvent resources (one per line).
+
+use serde_json::{Value, json};
+
+use crate::store::AuditRow;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One stored row per line.
+    Ndjson,
+    /// One FHIR R4 AuditEvent per line.
+    Fhir,
+}
+
+/// One output line for `row`.
+pub fn line(row: &AuditRow, format: Format) -> String {
+    match format {
+        Format::Ndjson => serde_json::to_string(row).unwrap_or_default(),
+        Format::Fhir => audit_event(row).to_string(),
+    }
+}
+
+/// The row as a FHIR R4 AuditEvent (outcome codes 0 success, 4 minor failure, 8 serious
+/// failure; action R for reads, E for executions such as pruning).
+pub fn audit_event(row: &AuditRow) -> Value {
+    let f = &row.fields;
+    let outcome = match f.outcome.as_str() {
+        "allowed" => "0",
+        "refused" => "4",
+        _ => "8",
+    };
+    let action = if f.action.starts_with("audit.") {
+        "E"
+    } else {
+        "R"
+    };
+    let mut entities = vec![json!({
+        "what": {"identifier": {"system": "urn:mcr:audit-chain", "value": format!("{}:{}", row.seq, row.hash)}},
+        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "2", "display": "System Object"},
+    })];
+    if let Some(nhs) = &f.nhs_number {
+        entities.push(json!({
+            "what": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}},
+            "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1", "display": "Person"},
+        }));
+    }
+    let mut agent = json!({
+        "who": {"identifier": {"value": f.user_id}},
+        "requestor": true,
+    });
+    if let Some(role) = &f.user_role {
+        agent["role"] = json!([{"text": role}]);
+    }
+    if let Some(org) = &f.org_ods {
+        agent["location"] = json!({"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": org}});
+    }
+    let mut event = json!({
+        "resourceType": "AuditEvent",
+        "id": format!("mcr-audit-{}", row.seq),
+        "type": {"system": "urn:mcr:audit-action", "code": f.action},
+        "action": action,
+        "recorded": f.at,
+        "outcome": outcome,
+        "agent": [agent],
+        "source": {"observer": {"display": "mcr-gateway"}},
+        "entity": entities,
+    });
+    if let Some(detail) = &f.detail {
+        event["outcomeDesc"] = json!(detail);
+    }
+    event
+}

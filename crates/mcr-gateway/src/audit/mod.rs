@@ -1,0 +1,179 @@
+//! The audit log: one row per access to patient data, committed before any patient data
+//! leaves the gateway.
+//!
+//! Rows go through a group-commit writer: concurrent requests' rows are appended to the
+//! hash chain in one transaction, and each request waits for the commit of the batch
+//! holding its row. A failed write is returned to every waiting request, which must then
+//! refuse (the gateway fails closed). After a batch, at most once per
+//! [`ANCHOR_INTERVAL`], the chain's head is recorded as an anchor so that cutting the
+//! newest rows is detectable by [`verify`].
+
+pub mod chain;
+pub mod export;
+pub mod verify;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::auth::Claims;
+use crate::error::AppError;
+use crate::store::{AuditFields, AuditRow, Store};
+use crate::time_fmt::now_audit;
+
+/// How often, at most, the chain's head is anchored.
+pub const ANCHOR_INTERVAL: Duration = Duration::from_secs(1);
+/// The most rows committed in one transaction.
+pub const MAX_BATCH: usize = 512;
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A patient context was opened (or refused).
+    OpenContext,
+    /// The record was requested; the gateway is about to ask the sources.
+    ViewRecord,
+    /// A source answered (or failed) and its data is about to be returned.
+    SourceOutcome,
+}
+
+impl Action {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::OpenContext => "context.open",
+            Action::ViewRecord => "record.view",
+            Action::SourceOutcome => "record.source",
+        }
+    }
+}
+
+/// How it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Allowed and done.
+    Allowed,
+    /// Refused by policy.
+    Refused,
+    /// Failed (a source error, a timeout).
+    Failed,
+}
+
+impl Outcome {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One audit row to write.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// Who (from the verified token).
+    pub claims: &'a Claims,
+    /// The patient's NHS number (ten digits), if known.
+    pub nhs_number: Option<&'a str>,
+    /// The patient context, if any.
+    pub context_id: Option<&'a str>,
+    /// What was done.
+    pub action: Action,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Short detail (a source id, a refusal code); never a token.
+    pub detail: Option<&'a str>,
+}
+
+impl AuditEntry<'_> {
+    fn fields(&self) -> AuditFields {
+        AuditFields {
+            at: now_audit(),
+            user_id: self.claims.sub.clone(),
+            user_role: self.claims.role.clone(),
+            org_ods: self.claims.org.clone(),
+            nhs_number: self.nhs_number.map(str::to_string),
+            context_id: self.context_id.map(str::to_string),
+            action: self.action.as_str().to_string(),
+            outcome: self.outcome.as_str().to_string(),
+            detail: self.detail.map(str::to_string),
+            checkpoint_seq: None,
+            checkpoint_hash: None,
+        }
+    }
+}
+
+struct Pending {
+    fields: AuditFields,
+    reply: oneshot::Sender<Result<AuditRow, String>>,
+}
+
+/// Writes audit rows through the group-commit writer.
+#[derive(Clone)]
+pub struct AuditLog {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl AuditLog {
+    /// Starts the writer task for `store`. It stops when the last `AuditLog` is dropped.
+    pub fn start(store: Arc<dyn Store>) -> Self {
+        let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_batches(store, rx));
+        Self { queue }
+    }
+
+    /// Commits one row and returns it chained. Returns only after the commit; an error
+    /// means the row is not stored and the caller must not return patient data.
+    pub async fn record(&self, entry: AuditEntry<'_>) -> Result<AuditRow, AppError> {
+        self.append(entry.fields()).await
+    }
+
+    /// Commits a row given as fields (tools, checkpoints).
+    pub async fn append(&self, fields: AuditFields) -> Result<AuditRow, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Pending { fields, reply })
+            .await
+            .map_err(|_| AppError::AuditUnavailable("the audit writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| AppError::AuditUnavailable("the audit writer dropped the row".into()))?
+            .map_err(AppError::AuditUnavailable)
+    }
+
+    /// Whether the writer is still running (for `/readyz`).
+    pub fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+}
+
+async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
+    let mut last_anchor = Instant::now();
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (fields, replies): (Vec<_>, Vec<_>) =
+            batch.drain(..).map(|p| (p.fields, p.reply)).unzip();
+        match store.append_audit(fields).await {
+            Ok(rows) => {
+                for (reply, row) in replies.into_iter().zip(rows) {
+                    let _ = reply.send(Ok(row));
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(message.clone()));
+                }
+            }
+        }
+        if last_anchor.elapsed() >= ANCHOR_INTERVAL {
+            last_anchor = Instant::now();
+            if let Err(e) = store.write_anchor(&now_audit()).await {
+                tracing::error!(error = %e, "could not anchor the audit chain head");
+            }
+        }
+    }
+}

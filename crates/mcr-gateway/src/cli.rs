@@ -1,0 +1,238 @@
+//! The command line: `mcr-gateway [serve flags]` runs the gateway; `mcr-gateway audit
+//! verify|export|prune` and `mcr-gateway db migrate|grant` are operations tools that
+//! work on the same store.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::audit::export::{Format, line};
+use crate::audit::verify::{VerifyError, verify};
+use crate::config::Config;
+use crate::store::{self, AuditFields, Location};
+use crate::time_fmt::{now_audit, parse_to_audit};
+
+/// `mcr-gateway`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcr-gateway",
+    about = "My Care Record gateway",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// An operations command; without one, the gateway serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serve flags.
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+/// Where an operations command finds the store.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// SQLite data directory (when no database URL is given).
+    #[arg(long, env = "MCR_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL.
+    #[arg(long, env = "MCR_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    fn location(&self) -> Location<'_> {
+        match &self.database_url {
+            Some(url) => Location::Postgres(url),
+            None => Location::DataDir(&self.data_dir),
+        }
+    }
+}
+
+/// Operations commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The audit log.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Database administration (PostgreSQL).
+    Db {
+        /// What to do.
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// The stored rows, one JSON object per line.
+    Ndjson,
+    /// FHIR R4 AuditEvent, one per line.
+    Fhir,
+}
+
+/// `mcr-gateway audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Checks the whole hash chain and its anchors; names the first bad sequence number.
+    Verify(StoreArgs),
+    /// Writes audit rows at or after a time to stdout.
+    Export {
+        /// Store location.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// RFC 3339 time, e.g. 2026-01-01T00:00:00Z.
+        #[arg(long)]
+        since: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: ExportFormat,
+    },
+    /// Removes rows older than a time, appending a checkpoint to the chain. Run with the
+    /// prune role's database URL (the gateway's own role cannot delete audit rows).
+    Prune {
+        /// Store location.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// RFC 3339 time; rows recorded before it are removed.
+        #[arg(long)]
+        before: String,
+        /// Who is pruning (recorded in the checkpoint row).
+        #[arg(long, default_value = "mcr-gateway audit prune")]
+        by: String,
+    },
+}
+
+/// `mcr-gateway db …`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Applies migrations, connecting as the schema owner.
+    Migrate {
+        /// Owner's PostgreSQL URL.
+        #[arg(long, env = "MCR_DATABASE_URL")]
+        database_url: String,
+    },
+    /// Grants the gateway's role insert-only audit access (and the prune role delete).
+    Grant {
+        /// Owner's PostgreSQL URL.
+        #[arg(long, env = "MCR_DATABASE_URL")]
+        database_url: String,
+        /// The role the gateway connects as.
+        #[arg(long)]
+        gateway_role: String,
+        /// The role `audit prune` connects as.
+        #[arg(long)]
+        prune_role: Option<String>,
+    },
+}
+
+/// Runs an operations command; returns the process exit code.
+pub async fn run(command: Command) -> anyhow::Result<i32> {
+    match command {
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => {
+            let store = store::open(args.location()).await?;
+            match verify(store.as_ref()).await {
+                Ok(v) => {
+                    println!(
+                        "audit chain intact: sequences {}..={} ({} rows, {} anchors checked)",
+                        v.first_seq, v.last_seq, v.rows, v.anchors
+                    );
+                    Ok(0)
+                }
+                Err(VerifyError::Broken(b)) => {
+                    println!(
+                        "AUDIT CHAIN BROKEN: first bad sequence number {}: {}",
+                        b.seq, b.reason
+                    );
+                    Ok(1)
+                }
+                Err(VerifyError::Store(e)) => Err(e.into()),
+            }
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Export {
+                    store: args,
+                    since,
+                    format,
+                },
+        } => {
+            let since = parse_to_audit(&since).map_err(anyhow::Error::msg)?;
+            let store = store::open(args.location()).await?;
+            let format = match format {
+                ExportFormat::Ndjson => Format::Ndjson,
+                ExportFormat::Fhir => Format::Fhir,
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut after = 0;
+            loop {
+                let rows = store.audit_since(&since, after, 5_000).await?;
+                let Some(last) = rows.last() else { break };
+                after = last.seq;
+                for row in &rows {
+                    writeln!(out, "{}", line(row, format))?;
+                }
+            }
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Prune {
+                    store: args,
+                    before,
+                    by,
+                },
+        } => {
+            let before = parse_to_audit(&before).map_err(anyhow::Error::msg)?;
+            let store = store::open(args.location()).await?;
+            let checkpoint = AuditFields {
+                at: now_audit(),
+                user_id: by,
+                user_role: None,
+                org_ods: None,
+                nhs_number: None,
+                context_id: None,
+                action: "audit.prune".into(),
+                outcome: "allowed".into(),
+                detail: Some(format!("rows recorded before {before} removed")),
+                checkpoint_seq: None,
+                checkpoint_hash: None,
+            };
+            let report = store.prune_audit(&before, checkpoint).await?;
+            match report.checkpoint {
+                Some(cp) => println!(
+                    "pruned {} rows through sequence {}; checkpoint appended at sequence {}",
+                    report.removed, report.pruned_through, cp.seq
+                ),
+                None => println!("nothing recorded before {before}; nothing pruned"),
+            }
+            Ok(0)
+        }
+        Command::Db {
+            command: DbCommand::Migrate { database_url },
+        } => {
+            store::postgres::migrate_as_owner(&database_url).await?;
+            println!("migrations applied");
+            Ok(0)
+        }
+        Command::Db {
+            command:
+                DbCommand::Grant {
+                    database_url,
+                    gateway_role,
+                    prune_role,
+                },
+        } => {
+            store::postgres::grant(&database_url, &gateway_role, prune_role.as_deref()).await?;
+            println!("granted");
+            Ok(0)
+        }
+    }
+}
