@@ -1,0 +1,261 @@
+//! Shared test support: throwaway stores on both backends.
+//!
+//! PostgreSQL tests use `MCR_TEST_DATABASE_URL` (a superuser URL; default the local
+//! server's `postgres` role on 127.0.0.1:5432, database `test`). Each test gets a fresh
+//! database owned by that user, plus a gateway role and a prune role with the grants
+//! `mcr-gateway db grant` gives; all are dropped afterwards. When the server is
+//! unreachable the tests say so loudly and pass, unless `MCR_REQUIRE_POSTGRES=1`, under
+//! which they fail.
+#![allow(dead_code, missing_docs)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mcr_gateway::store::{self, Location, Store};
+use sqlx::Connection;
+
+pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn admin_url() -> String {
+    std::env::var("MCR_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_string())
+}
+
+/// `url` with its database (the path) replaced and, if given, its user.
+fn with_db(url: &str, db: &str, user: Option<&str>) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (auth_host, _) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = auth_host
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(auth_host);
+    let auth = match user {
+        Some(u) => format!("{u}@"),
+        None => auth_host
+            .rsplit_once('@')
+            .map(|(a, _)| format!("{a}@"))
+            .unwrap_or_default(),
+    };
+    format!("{scheme}://{auth}{host}/{db}")
+}
+
+fn suffix() -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).unwrap();
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A fresh PostgreSQL database with owner, gateway and prune URLs.
+pub struct PgTestDb {
+    pub owner_url: String,
+    pub gateway_url: String,
+    pub prune_url: String,
+    name: String,
+    roles: [String; 2],
+}
+
+impl PgTestDb {
+    /// Creates the database and roles, applies migrations as owner, grants the roles.
+    pub async fn create() -> Option<Self> {
+        let admin = admin_url();
+        let mut conn = match tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            sqlx::PgConnection::connect(&admin),
+        )
+        .await
+        {
+            Ok(Ok(c)) => c,
+            other => {
+                let why = match other {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timed out".into(),
+                };
+                assert!(
+                    std::env::var("MCR_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "PostgreSQL required (MCR_REQUIRE_POSTGRES=1) but unreachable at {admin}: {why}"
+                );
+                eprintln!("\n*** PostgreSQL NOT TESTED: unreachable at {admin} ({why}) ***\n");
+                return None;
+            }
+        };
+        let s = suffix();
+        let name = format!("mcr_t_{s}");
+        let roles = [format!("mcr_gw_{s}"), format!("mcr_pr_{s}")];
+        // One statement at a time: CREATE DATABASE cannot run in a transaction block.
+        for sql in [
+            format!("CREATE DATABASE {name}"),
+            format!("CREATE ROLE {} LOGIN", roles[0]),
+            format!("CREATE ROLE {} LOGIN", roles[1]),
+        ] {
+            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
+        }
+        let owner_url = with_db(&admin, &name, None);
+        store::postgres::migrate_as_owner(&owner_url).await.unwrap();
+        store::postgres::grant(&owner_url, &roles[0], Some(&roles[1]))
+            .await
+            .unwrap();
+        Some(Self {
+            gateway_url: with_db(&admin, &name, Some(&roles[0])),
+            prune_url: with_db(&admin, &name, Some(&roles[1])),
+            owner_url,
+            name,
+            roles,
+        })
+    }
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        let admin = admin_url();
+        let statements = [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            format!("DROP ROLE IF EXISTS {}", self.roles[0]),
+            format!("DROP ROLE IF EXISTS {}", self.roles[1]),
+        ];
+        // Drop runs inside a test's runtime; clean up from a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    for sql in &statements {
+                        let _ = sqlx::raw_sql(sql).execute(&mut c).await;
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A store under test, with raw access as the owner (to tamper) and as the gateway's
+/// own role (to check what that role may do).
+pub enum TestStore {
+    Sqlite {
+        dir: tempfile::TempDir,
+        store: Arc<dyn Store>,
+    },
+    Postgres {
+        db: PgTestDb,
+        store: Arc<dyn Store>,
+    },
+}
+
+impl TestStore {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::open(Location::DataDir(dir.path())).await.unwrap();
+        TestStore::Sqlite { dir, store }
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        let db = PgTestDb::create().await?;
+        let store = store::open(Location::Postgres(&db.gateway_url))
+            .await
+            .unwrap();
+        Some(TestStore::Postgres { db, store })
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        match self {
+            TestStore::Sqlite { store, .. } | TestStore::Postgres { store, .. } => store,
+        }
+    }
+
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match self {
+            TestStore::Sqlite { dir, .. } => Some(dir.path().join(store::sqlite::DB_FILE)),
+            TestStore::Postgres { .. } => None,
+        }
+    }
+
+    /// Opens the same store again (another process would).
+    pub async fn reopen(&self) -> Result<Arc<dyn Store>, store::StoreError> {
+        match self {
+            TestStore::Sqlite { dir, .. } => store::open(Location::DataDir(dir.path())).await,
+            TestStore::Postgres { db, .. } => {
+                store::open(Location::Postgres(&db.gateway_url)).await
+            }
+        }
+    }
+
+    /// The store as the prune role sees it (SQLite has no roles: the same file).
+    pub async fn as_pruner(&self) -> Arc<dyn Store> {
+        match self {
+            TestStore::Sqlite { .. } => self.store().clone(),
+            TestStore::Postgres { db, .. } => store::open(Location::Postgres(&db.prune_url))
+                .await
+                .unwrap(),
+        }
+    }
+
+    async fn exec(
+        &self,
+        url_or_path: Result<String, PathBuf>,
+        sql: &str,
+    ) -> Result<u64, sqlx::Error> {
+        match url_or_path {
+            Ok(url) => {
+                let mut c = sqlx::PgConnection::connect(&url).await?;
+                Ok(sqlx::raw_sql(sql).execute(&mut c).await?.rows_affected())
+            }
+            Err(path) => {
+                let mut c =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await?;
+                Ok(sqlx::raw_sql(sql).execute(&mut c).await?.rows_affected())
+            }
+        }
+    }
+
+    /// Runs SQL as the schema owner (for tampering).
+    pub async fn owner_exec(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let target = match self {
+            TestStore::Sqlite { .. } => Err(self.sqlite_path().unwrap()),
+            TestStore::Postgres { db, .. } => Ok(db.owner_url.clone()),
+        };
+        self.exec(target, sql).await
+    }
+
+    /// Runs SQL as the gateway's own role.
+    pub async fn gateway_exec(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let target = match self {
+            TestStore::Sqlite { .. } => Err(self.sqlite_path().unwrap()),
+            TestStore::Postgres { db, .. } => Ok(db.gateway_url.clone()),
+        };
+        self.exec(target, sql).await
+    }
+
+    /// Disables the insert-only triggers, as an attacker with owner rights could.
+    pub async fn disable_audit_triggers(&self) {
+        let sql = match self {
+            TestStore::Sqlite { .. } => {
+                "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+            }
+            TestStore::Postgres { .. } => "ALTER TABLE audit DISABLE TRIGGER USER;",
+        };
+        self.owner_exec(sql).await.unwrap();
+    }
+}
+
+/// Generates one test per backend from `async fn name(t: TestStore)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::support::TestStore::sqlite().await).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(t) = $crate::support::TestStore::postgres().await {
+                        super::$name(t).await;
+                    }
+                }
+            }
+        )*
+    };
+}
