@@ -5,6 +5,8 @@
 //! - `test`: install what is missing, then fmt, clippy (native and wasm32), the Rust
 //!   tests, the panel's browser tests and the end-to-end tests; ends with `N passed, N
 //!   failed` and exits non-zero on any failure.
+//! - `bench`: run the benchmarks (release build), print the table, write
+//!   `target/bench/results.json` and `BENCHMARKS.md`.
 //! - `build-panel`: build `pkg/` only.
 
 mod panel;
@@ -23,13 +25,16 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
+        Some("bench") => bench(&args[1..]),
         Some("build-panel") => {
             tools::ensure_build_tools()?;
             panel::build()?;
             Ok(())
         }
         _ => {
-            eprintln!("usage: cargo xtask demo [--port N] | test | build-panel");
+            eprintln!(
+                "usage: cargo xtask demo [--port N] | test | bench [--seconds N] | build-panel"
+            );
             std::process::exit(2);
         }
     }
@@ -48,6 +53,44 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
+}
+
+fn bench(args: &[String]) -> Result<()> {
+    let seconds = match args {
+        [flag, value] if flag == "--seconds" => value.clone(),
+        [] => "5".to_string(),
+        _ => anyhow::bail!("usage: cargo xtask bench [--seconds N]"),
+    };
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let results = target_dir().join("bench/results.json");
+    tools::run(
+        std::process::Command::new("cargo")
+            .args([
+                "run",
+                "--release",
+                "-p",
+                "mcr-bench",
+                "--",
+                "--seconds",
+                &seconds,
+                "--json",
+            ])
+            .arg(&results)
+            .arg("--markdown")
+            .arg(root().join("BENCHMARKS.md"))
+            .arg("--root")
+            .arg(root())
+            .env("MCR_BENCH_COMMIT", commit)
+            .env("RUST_LOG", "warn")
+            .current_dir(root()),
+    )?;
+    println!("xtask: wrote {} and BENCHMARKS.md", results.display());
+    Ok(())
 }
 
 fn demo(args: &[String]) -> Result<()> {

@@ -15,6 +15,10 @@ use crate::error::AppError;
 use crate::store::{Store, StoredContext};
 use crate::time_fmt::now_ms;
 
+/// How stale a context's last-used time may get before a request refreshes it: idle
+/// expiry is therefore exact to within this, and a burst of views costs one write.
+pub const TOUCH_EVERY_MS: i64 = 10_000;
+
 /// An open context, as loaded for a request.
 #[derive(Debug, Clone)]
 pub struct PatientContext {
@@ -89,7 +93,7 @@ impl ContextStore {
         let now = now_ms();
         let ctx = self
             .store
-            .touch_context(id, user, now, now - self.idle_ms)
+            .touch_context(id, user, now, now - self.idle_ms, now - TOUCH_EVERY_MS)
             .await?
             .ok_or(AppError::ContextNotFound)?;
         let nhs_number =

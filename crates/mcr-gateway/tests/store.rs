@@ -243,26 +243,33 @@ async fn contexts_belong_to_one_user_and_expire_when_idle(t: TestStore) {
     };
     s.create_context(&ctx).await.unwrap();
     assert!(
-        s.touch_context("ctx-1", "ward-nurse", 2_000, 0)
+        s.touch_context("ctx-1", "ward-nurse", 2_000, 0, 2_000)
             .await
             .unwrap()
             .is_none()
     );
+    // Last marked at 1,000, which is not before 900: read without a write.
+    let read = s
+        .touch_context("ctx-1", "ae-doctor", 1_500, 500, 900)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.last_used_ms, 1_000);
     let touched = s
-        .touch_context("ctx-1", "ae-doctor", 2_000, 500)
+        .touch_context("ctx-1", "ae-doctor", 2_000, 500, 2_000)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(touched.last_used_ms, 2_000);
     // Idle since 2,000: with a cut-off of 2,001 it has expired.
     assert!(
-        s.touch_context("ctx-1", "ae-doctor", 9_000, 2_001)
+        s.touch_context("ctx-1", "ae-doctor", 9_000, 2_001, 9_000)
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        s.touch_context("ctx-1", "ae-doctor", 3_000, 1_500)
+        s.touch_context("ctx-1", "ae-doctor", 3_000, 1_500, 3_000)
             .await
             .unwrap()
             .is_some()
@@ -270,7 +277,7 @@ async fn contexts_belong_to_one_user_and_expire_when_idle(t: TestStore) {
     assert!(s.end_context("ctx-1", "ae-doctor", 4_000).await.unwrap());
     assert!(!s.end_context("ctx-1", "ae-doctor", 4_000).await.unwrap());
     assert!(
-        s.touch_context("ctx-1", "ae-doctor", 4_001, 0)
+        s.touch_context("ctx-1", "ae-doctor", 4_001, 0, 4_001)
             .await
             .unwrap()
             .is_none()

@@ -6,10 +6,13 @@
 //! once per [`REFETCH_INTERVAL`] so forged `kid`s cannot make the gateway hammer the
 //! issuer.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 
 use super::Claims;
@@ -17,6 +20,8 @@ use crate::error::AppError;
 
 /// Minimum time between two JWKS fetches triggered by unknown key ids.
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+/// Verified tokens remembered; the memory is cleared when full.
+pub const MAX_RECENT: usize = 10_000;
 /// Clock skew allowed on `exp` and `nbf`.
 pub const LEEWAY_SECS: u64 = 60;
 
@@ -27,6 +32,7 @@ pub struct TokenVerifier {
     jwks_url: String,
     http: reqwest::Client,
     keys: RwLock<KeyCache>,
+    recent: Mutex<HashMap<[u8; 32], Claims>>,
 }
 
 #[derive(Default)]
@@ -44,11 +50,38 @@ impl TokenVerifier {
             jwks_url,
             http,
             keys: RwLock::new(KeyCache::default()),
+            recent: Mutex::new(HashMap::new()),
         }
     }
 
     /// Verifies `token` and returns its claims.
+    ///
+    /// A token verified before is recognised by its SHA-256 and not checked again until
+    /// it expires: the signature, issuer and audience cannot have changed, and an EPR
+    /// session sends the same token for every view.
     pub async fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Some(claims) = self
+            .recent
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&digest).cloned())
+            && claims.exp + LEEWAY_SECS as i64 > now
+        {
+            return Ok(claims);
+        }
+        let claims = self.verify_signature(token).await?;
+        if let Ok(mut cache) = self.recent.lock() {
+            if cache.len() >= MAX_RECENT {
+                cache.clear();
+            }
+            cache.insert(digest, claims.clone());
+        }
+        Ok(claims)
+    }
+
+    async fn verify_signature(&self, token: &str) -> Result<Claims, AppError> {
         let header = decode_header(token)
             .map_err(|e| AppError::Unauthorised(format!("malformed token header: {e}")))?;
         if !matches!(

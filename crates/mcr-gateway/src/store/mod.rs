@@ -245,14 +245,16 @@ pub trait Store: Send + Sync {
 
     /// Stores a new patient context.
     async fn create_context(&self, ctx: &StoredContext) -> Result<(), StoreError>;
-    /// Loads and marks used the context `id` of `user` if it has not ended and was used
-    /// at or after `idle_cutoff_ms`.
+    /// Loads the context `id` of `user` if it has not ended and was used at or after
+    /// `idle_cutoff_ms`, and marks it used at `now_ms` if it was last marked before
+    /// `refresh_before_ms` (so a burst of requests does not write on every one).
     async fn touch_context(
         &self,
         id: &str,
         user: &str,
         now_ms: i64,
         idle_cutoff_ms: i64,
+        refresh_before_ms: i64,
     ) -> Result<Option<StoredContext>, StoreError>;
     /// Ends a context; returns whether one was open.
     async fn end_context(&self, id: &str, user: &str, now_ms: i64) -> Result<bool, StoreError>;

@@ -328,19 +328,31 @@ impl Store for SqlStore {
         user: &str,
         now_ms: i64,
         idle_cutoff_ms: i64,
+        refresh_before_ms: i64,
     ) -> Result<Option<StoredContext>, StoreError> {
         let found = sqlx::query(&format!(
-            "UPDATE contexts SET last_used_ms = $1
-             WHERE id = $2 AND user_id = $3 AND ended_ms IS NULL AND last_used_ms >= $4
-             RETURNING {CONTEXT_COLUMNS}"
+            "SELECT {CONTEXT_COLUMNS} FROM contexts
+             WHERE id = $1 AND user_id = $2 AND ended_ms IS NULL AND last_used_ms >= $3"
         ))
-        .bind(now_ms)
         .bind(id)
         .bind(user)
         .bind(idle_cutoff_ms)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(found.as_ref().map(context).transpose()?)
+        let Some(mut ctx) = found.as_ref().map(context).transpose()? else {
+            return Ok(None);
+        };
+        if ctx.last_used_ms < refresh_before_ms {
+            sqlx::query(
+                "UPDATE contexts SET last_used_ms = $1 WHERE id = $2 AND last_used_ms < $1",
+            )
+            .bind(now_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+            ctx.last_used_ms = now_ms;
+        }
+        Ok(Some(ctx))
     }
 
     async fn end_context(&self, id: &str, user: &str, now_ms: i64) -> Result<bool, StoreError> {

@@ -1,0 +1,138 @@
+//! `mcr-bench` (run by `cargo xtask bench`): measures the gateway's store side by side
+//! with its baselines in one run, prints a table, and writes `target/bench/results.json`
+//! and `BENCHMARKS.md`.
+//!
+//! Absolute figures drift on shared machines; the ratios against a baseline measured
+//! in the same run are what to compare across runs.
+
+mod pg;
+mod store;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+
+/// One measured figure beside its baseline.
+pub struct Figure {
+    /// What was measured.
+    pub name: String,
+    /// The backend.
+    pub backend: &'static str,
+    /// Operations per second.
+    pub per_second: f64,
+    /// The baseline's name and operations per second.
+    pub baseline: Option<(String, f64)>,
+}
+
+fn arg(args: &[String], flag: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let seconds: u64 = arg(&args, "--seconds")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(5);
+    let json_out = arg(&args, "--json").map(PathBuf::from);
+    let markdown_out = arg(&args, "--markdown").map(PathBuf::from);
+    let root: PathBuf = arg(&args, "--root")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ".".into());
+    let duration = Duration::from_secs(seconds);
+    let figures = store::run(duration, &root).await?;
+
+    println!(
+        "\n{:<58} {:>10} {:>12} {:>44}",
+        "measure", "backend", "per second", "baseline (same run) → ratio"
+    );
+    for f in &figures {
+        let baseline = f
+            .baseline
+            .as_ref()
+            .map(|(n, b)| format!("{n} {b:.0}/s → {:.2}×", f.per_second / b))
+            .unwrap_or_default();
+        println!(
+            "{:<58} {:>10} {:>12.0} {:>44}",
+            f.name, f.backend, f.per_second, baseline
+        );
+    }
+    let results = json!({
+        "date": mcr_gateway::time_fmt::now_rfc3339(),
+        "commit": std::env::var("MCR_BENCH_COMMIT").unwrap_or_default(),
+        "machine": machine(),
+        "seconds_per_measure": seconds,
+        "figures": figures.iter().map(|f| json!({
+            "name": f.name,
+            "backend": f.backend,
+            "per_second": f.per_second,
+            "baseline": f.baseline.as_ref().map(|(n, b)| json!({"name": n, "per_second": b, "ratio": f.per_second / b})),
+        })).collect::<Vec<_>>(),
+    });
+    if let Some(path) = json_out {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+    }
+    if let Some(path) = markdown_out {
+        std::fs::write(&path, markdown(&results, &figures))?;
+    }
+    Ok(())
+}
+
+/// CPU model and count, as this run saw them.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    format!("{cpus} × {model}")
+}
+
+fn markdown(results: &serde_json::Value, figures: &[Figure]) -> String {
+    let mut md = String::from(
+        "# Benchmarks\n\nWritten by `cargo xtask bench`; every figure is shown beside a baseline measured in the \
+         same run on the same machine, and the ratio is what to compare between runs. Nothing here is a \
+         pass/fail test.\n\n",
+    );
+    md.push_str(&format!(
+        "- date: {}\n- commit: {}\n- machine: {}\n- seconds per measure: {}\n\n",
+        results["date"].as_str().unwrap_or(""),
+        results["commit"].as_str().unwrap_or(""),
+        results["machine"].as_str().unwrap_or(""),
+        results["seconds_per_measure"]
+    ));
+    md.push_str("## Store\n\n| measure | backend | per second | baseline (same run) | ratio |\n| --- | --- | ---: | --- | ---: |\n");
+    for f in figures {
+        let (bname, bval, ratio) = match &f.baseline {
+            Some((n, b)) => (
+                n.clone(),
+                format!("{b:.0}/s"),
+                format!("{:.2}×", f.per_second / b),
+            ),
+            None => (String::new(), String::new(), String::new()),
+        };
+        md.push_str(&format!(
+            "| {} | {} | {:.0} | {} {} | {} |\n",
+            f.name, f.backend, f.per_second, bname, bval, ratio
+        ));
+    }
+    md.push_str(
+        "\nAn audited view is `GET /api/v1/contexts/{ctx}/record` over loopback HTTP: token check, context \
+         lookup, access row committed, GP Connect fetch from the simulator, normalisation, outcome row \
+         committed, response. The load generator, the gateway and the simulator share the machine's cores. \
+         The budget from issue 3 is ≥ 2,000 audited views/s with SQLite, each response after its commit.\n",
+    );
+    md
+}

@@ -1,0 +1,98 @@
+//! When the database goes away the gateway reports not-ready and refuses the record
+//! with a 503 — it never serves patient data it could not audit.
+#![allow(missing_docs)]
+
+#[macro_use]
+mod support;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use mcr_gateway::config::Config;
+use mcr_gateway::startup::Application;
+use mcr_sim::population::nhs_for_index;
+use serde_json::{Value, json};
+use sqlx::Connection;
+use support::PgTestDb;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_whose_database_is_gone_is_not_ready_and_serves_no_data() {
+    let Some(db) = PgTestDb::create().await else {
+        return;
+    };
+    let sim = mcr_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), 8)
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut config = Config::for_demo(
+        data.path().to_path_buf(),
+        PathBuf::from("."),
+        sim.gp_base_url(),
+    );
+    config.database_url = Some(db.gateway_url.clone());
+    let app = Application::build(config).await.unwrap();
+    let base = app.base_url();
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let nhs = nhs_for_index(0).as_digits();
+    let token: Value = http
+        .post(format!("{base}/demo/token"))
+        .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let created: Value = http
+        .post(format!("{base}/api/v1/contexts"))
+        .bearer_auth(token)
+        .json(&json!({"nhs_number": nhs}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ctx = created["context_id"].as_str().unwrap();
+
+    // The database disappears under the running gateway.
+    let admin =
+        std::env::var("MCR_TEST_DATABASE_URL").unwrap_or_else(|_| support::DEFAULT_PG.to_string());
+    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let name = db.owner_url.rsplit('/').next().unwrap().to_string();
+    sqlx::raw_sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+
+    let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let resp = http
+        .get(format!("{base}/api/v1/contexts/{ctx}/record"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let body = resp.text().await.unwrap();
+    let family = mcr_sim::population::Population::new(8)
+        .patient(0)
+        .unwrap()
+        .family;
+    assert!(
+        !body.contains(family) && !body.contains(&nhs),
+        "no patient data in {body}"
+    );
+    server.abort();
+}
