@@ -246,15 +246,17 @@ fn drip(bytes: Bytes, bytes_per_second: u64) -> Body {
 }
 
 fn truncated(bytes: Bytes) -> Body {
+    use futures_util::StreamExt;
     let half = bytes.slice(..bytes.len() / 2);
-    let stream = futures_util::stream::iter([
-        Ok(half),
+    // Let the first half reach the client before the connection is dropped.
+    let abort = futures_util::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,
             "simulated truncation",
-        )),
-    ]);
-    Body::from_stream(stream)
+        ))
+    });
+    Body::from_stream(futures_util::stream::iter([Ok(half)]).chain(abort))
 }
 
 /// Applies a payload fault to a JSON body (a body that is not JSON is left alone).
