@@ -131,9 +131,7 @@ async fn a_launched_clinician_gets_the_gp_record_of_the_patient_in_context() {
     );
     assert_eq!(record.sources[0].state, mcr_model::SourceState::Answered);
     let meds = record.section(mcr_model::SectionKind::Medications).unwrap();
-    let expected_med = mcr_sim::population::MEDICINES[sim_patient.medicines[0].0]
-        .0
-        .display;
+    let expected_med = sim_patient.medicines[0].concept.display;
     assert!(meds.entries.iter().any(|e| e.title == expected_med));
     assert!(
         meds.entries

@@ -1,19 +1,53 @@
-//! `mcr-sim`: runs the simulated GP practice on a loopback port and prints its URL.
+//! `mcr-sim`: runs the simulated sources on a loopback port and prints their endpoints,
+//! one per line, the demo patient's GP practice first:
+//!
+//! ```text
+//! mcr-sim gp-connect http://127.0.0.1:PORT/Y90001/STU3/1/gpconnect/structured/fhir
+//! mcr-sim endpoint gp-connect Y90002 http://…
+//! mcr-sim endpoint fhir-r4 RR8 http://127.0.0.1:PORT/r4/RR8
+//! mcr-sim endpoint pds pds http://127.0.0.1:PORT/pds/FHIR/R4
+//! mcr-sim example deceased 999…
+//! mcr-sim ready
+//! ```
+//!
+//! `mcr-sim serve --config sim.toml` reads a configuration file; `mcr-sim --port 0
+//! --seed 1 --patients 100000` works without one. Stops cleanly on Ctrl-C or SIGTERM.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use mcr_sim::SimConfig;
 
 /// Command-line options.
 #[derive(Parser)]
-#[command(about = "Simulated GP Connect practice serving a synthetic population")]
+#[command(
+    about = "Simulated GP Connect practices, FHIR R4 providers and PDS serving a synthetic population"
+)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Port on 127.0.0.1 (0 lets the OS choose).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-    /// Number of synthetic patients.
-    #[arg(long, default_value_t = mcr_sim::population::DEFAULT_SIZE)]
-    patients: usize,
+    #[arg(long, global = true)]
+    port: Option<u16>,
+    /// Population seed.
+    #[arg(long, global = true)]
+    seed: Option<u64>,
+    /// Number of synthetic patients (at most 2,000,000).
+    #[arg(long, global = true)]
+    patients: Option<usize>,
+    /// Number of GP practices.
+    #[arg(long, global = true)]
+    practices: Option<usize>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve, optionally from a configuration file (flags override it).
+    Serve {
+        /// A TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -25,10 +59,64 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.port);
-    let sim = mcr_sim::spawn(addr, args.patients).await?;
-    // The first stdout line is read by `cargo xtask` to find the port.
+    let mut config = match &args.command {
+        Some(Command::Serve { config: Some(path) }) => {
+            SimConfig::from_toml(&std::fs::read_to_string(path)?)?
+        }
+        _ => SimConfig::default(),
+    };
+    if let Some(port) = args.port {
+        config.port = port;
+    }
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    if let Some(patients) = args.patients {
+        config.patients = patients;
+    }
+    if let Some(practices) = args.practices {
+        config.practices = practices;
+    }
+    if config.patients > mcr_sim::population::MAX_SIZE {
+        anyhow::bail!("at most {} patients", mcr_sim::population::MAX_SIZE);
+    }
+    let sim = mcr_sim::start(config).await?;
+    // The first stdout line is read by `cargo xtask` to find the demo practice.
     println!("mcr-sim gp-connect {}", sim.gp_base_url());
-    tokio::signal::ctrl_c().await?;
+    for e in sim.endpoints().iter().skip(1) {
+        println!("mcr-sim endpoint {} {} {}", e.kind, e.id, e.url);
+    }
+    if let serde_json::Value::Object(examples) = mcr_sim::control::examples(&sim.state) {
+        for (case, v) in examples {
+            println!(
+                "mcr-sim example {case} {}",
+                v["nhs_number"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    println!("mcr-sim ready");
+    shutdown_signal().await;
+    sim.stop().await;
     Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
 }

@@ -1,0 +1,88 @@
+//! The control endpoint, `/_control/…`, answering only loopback callers: the endpoint
+//! list, example patients for each edge case, and the live fault table (read, replace,
+//! add to, clear).
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::faults::FaultRule;
+use crate::population::EdgeCase;
+use crate::state::SimState;
+
+/// The control routes.
+pub fn router() -> Router<SimState> {
+    Router::new()
+        .route(
+            "/_control/faults",
+            get(get_faults)
+                .put(put_faults)
+                .post(post_fault)
+                .delete(delete_faults),
+        )
+        .route("/_control/examples", get(get_examples))
+        .layer(middleware::from_fn(loopback_only))
+}
+
+async fn loopback_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if peer.ip().is_loopback() {
+        next.run(request).await
+    } else {
+        StatusCode::FORBIDDEN.into_response()
+    }
+}
+
+async fn get_faults(State(state): State<SimState>) -> Json<Vec<FaultRule>> {
+    Json(state.faults.rules())
+}
+
+async fn put_faults(
+    State(state): State<SimState>,
+    Json(rules): Json<Vec<FaultRule>>,
+) -> StatusCode {
+    state.faults.replace(rules);
+    StatusCode::NO_CONTENT
+}
+
+async fn post_fault(State(state): State<SimState>, Json(rule): Json<FaultRule>) -> StatusCode {
+    state.faults.add(rule);
+    StatusCode::NO_CONTENT
+}
+
+async fn delete_faults(State(state): State<SimState>) -> StatusCode {
+    state.faults.replace(Vec::new());
+    StatusCode::NO_CONTENT
+}
+
+/// One example NHS number per edge case, where the population has one.
+pub fn examples(state: &SimState) -> Value {
+    let mut out = serde_json::Map::new();
+    for case in EdgeCase::ALL {
+        if let Some(p) = state.population.example(case) {
+            let key = serde_json::to_value(case)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            out.insert(
+                key,
+                json!({"nhs_number": p.nhs_number.as_digits(), "practice": p.practice_ods}),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
+async fn get_examples(State(state): State<SimState>) -> Json<Value> {
+    Json(examples(&state))
+}
