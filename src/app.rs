@@ -54,7 +54,7 @@ pub fn RecordView(
     /// The record to show.
     record: Record,
 ) -> impl IntoView {
-    let sections = [SectionKind::Problems, SectionKind::Medications]
+    let sections = SectionKind::ALL
         .into_iter()
         .map(|kind| {
             let entries = record

@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 use mcr_model::{
-    Demographics, Entry, NhsNumber, PracticeRef, Record, Section, SectionKind, SourceRef,
-    SourceState, SourceStatus,
+    Demographics, Entry, NhsNumber, PracticeRef, Record, Section, SectionKind, SourceKind,
+    SourceRef, SourceState, SourceStatus,
 };
 use mcr_panel::app::RecordView;
 use wasm_bindgen::JsCast;
@@ -25,13 +25,10 @@ fn gp() -> SourceRef {
 
 fn entry(id: &str, title: &str, detail: Option<&str>) -> Entry {
     Entry {
-        id: id.into(),
-        source: gp(),
-        title: title.into(),
-        code: None,
         date: Some("2019-06-01".into()),
         status: Some("active".into()),
         detail: detail.map(Into::into),
+        ..Entry::new(id, gp(), title)
     }
 }
 
@@ -50,12 +47,13 @@ fn record(state: SourceState) -> Record {
             }),
             deceased_date: None,
         }),
-        sources: vec![SourceStatus {
-            source: gp(),
+        located: vec![gp()],
+        sources: vec![SourceStatus::new(
+            gp(),
             state,
-            as_of: Some("2026-11-25T14:00:00Z".into()),
-            message: None,
-        }],
+            Some("2026-11-25T14:00:00Z".into()),
+            None,
+        )],
         sections: vec![
             Section {
                 kind: SectionKind::Problems,

@@ -48,10 +48,7 @@ pub fn RecordSection(
             .collect_view();
         view! { <ul class="mcr-entries">{items}</ul> }.into_any()
     };
-    let class = match kind {
-        SectionKind::Problems => "mcr-section mcr-section--problems",
-        SectionKind::Medications => "mcr-section mcr-section--medications",
-    };
+    let class = format!("mcr-section mcr-section--{}", kind.slug());
     view! {
         <section class=class aria-label=kind.title()>
             <h3>{kind.title()}</h3>

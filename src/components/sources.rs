@@ -5,6 +5,10 @@ use mcr_model::{SourceState, SourceStatus};
 
 use crate::dates::display_date;
 
+fn reason(s: &SourceStatus) -> &str {
+    s.message.as_deref().unwrap_or("no reason given")
+}
+
 /// A short status text for one source.
 pub fn status_text(s: &SourceStatus) -> String {
     match s.state {
@@ -17,10 +21,12 @@ pub fn status_text(s: &SourceStatus) -> String {
             None => "answered".into(),
         },
         SourceState::TimedOut => "did not answer in time".into(),
-        SourceState::Failed => format!(
-            "failed: {}",
-            s.message.as_deref().unwrap_or("no reason given")
-        ),
+        SourceState::Failed => format!("failed: {}", reason(s)),
+        SourceState::Refused => format!("refused: {}", reason(s)),
+        SourceState::IdentityMismatch => {
+            "answered about a different patient; its answer was discarded".into()
+        }
+        SourceState::Unavailable => "unavailable: not asked while it is failing".into(),
     }
 }
 

@@ -36,7 +36,14 @@ pub struct Config {
     /// Audience (`aud`) tokens must name.
     #[arg(long, env = "MCR_AUDIENCE", default_value = "mcr-gateway")]
     pub audience: String,
-    /// GP Connect FHIR base URL of the registered practice.
+    /// The source registry (TOML; see `registry.rs`). Without it, `--gp-url` (and
+    /// optionally `--pds-url`) describe a single-practice deployment.
+    #[arg(long, env = "MCR_SOURCES")]
+    pub sources: Option<PathBuf>,
+    /// Base URL of the demographics service, when no registry file is given.
+    #[arg(long, env = "MCR_PDS_URL")]
+    pub pds_url: Option<String>,
+    /// GP Connect FHIR base URL of the registered practice (without a registry file).
     #[arg(long, env = "MCR_GP_URL", required = false, default_value = "")]
     pub gp_url: String,
     /// ODS code of the GP practice behind `--gp-url`.
@@ -70,6 +77,8 @@ impl Config {
             issuer: None,
             jwks_url: None,
             audience: "mcr-gateway".into(),
+            sources: None,
+            pds_url: None,
             gp_url,
             gp_ods: "Y90001".into(),
             gp_name: "Riverside Medical Practice".into(),
@@ -84,6 +93,38 @@ impl Config {
             Some(url) => crate::store::Location::Postgres(url),
             None => crate::store::Location::DataDir(&self.data_dir),
         }
+    }
+
+    /// The source registry: the file if given, else one practice from the flags.
+    pub fn registry(&self) -> Result<crate::registry::Registry, String> {
+        use crate::registry::{DemographicsConfig, Protocol, Registry, RegistryFile, SourceConfig};
+        if let Some(path) = &self.sources {
+            return Registry::load(path);
+        }
+        if self.gp_url.is_empty() {
+            return Err(
+                "no sources configured: give --sources FILE, or --gp-url for a single practice"
+                    .into(),
+            );
+        }
+        Registry::new(RegistryFile {
+            demographics: self.pds_url.clone().map(|base_url| DemographicsConfig {
+                base_url,
+                deadline_ms: 5_000,
+            }),
+            sources: vec![SourceConfig {
+                id: format!("gp-{}", self.gp_ods.to_ascii_lowercase()),
+                organisation: self.gp_name.clone(),
+                ods_code: self.gp_ods.clone(),
+                kind: mcr_model::SourceKind::GpPractice,
+                protocol: Protocol::GpconnectStu3,
+                base_url: self.gp_url.clone(),
+                deadline_ms: self.source_deadline_secs * 1_000,
+                concurrency: 32,
+                publisher_jwks_url: None,
+                publisher_public_key_pem: None,
+            }],
+        })
     }
 
     /// The per-source deadline.

@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use mcr_model::SourceRef;
 use tokio::net::TcpListener;
 
 use crate::audit::AuditLog;
@@ -18,7 +17,7 @@ use crate::auth::verifier::TokenVerifier;
 use crate::config::Config;
 use crate::contexts::ContextStore;
 use crate::http::{AppState, router};
-use crate::sources::gpconnect::GpConnectSource;
+use crate::locator::Locator;
 
 /// A built, bound, not yet serving gateway.
 pub struct Application {
@@ -39,9 +38,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        if config.gp_url.is_empty() {
-            anyhow::bail!("--gp-url (the registered practice's GP Connect base URL) is required");
-        }
+        let registry = Arc::new(config.registry().map_err(anyhow::Error::msg)?);
         if let (Some(owner), Some(_)) = (&config.migrate_database_url, &config.database_url) {
             crate::store::postgres::migrate_as_owner(owner).await?;
         }
@@ -69,15 +66,10 @@ impl Application {
         } else {
             None
         };
-        let gp = GpConnectSource::new(
-            SourceRef {
-                id: format!("gp-{}", config.gp_ods.to_ascii_lowercase()),
-                organisation: config.gp_name.clone(),
-                ods_code: config.gp_ods.clone(),
-            },
-            config.gp_url.clone(),
-            config.source_deadline(),
-            http.clone(),
+        let locator = Locator::new(
+            registry,
+            store.clone(),
+            crate::sources::http_fetch::client(),
         );
         let state = AppState {
             verifier: Arc::new(TokenVerifier::new(
@@ -89,7 +81,7 @@ impl Application {
             audit: AuditLog::start(store.clone()),
             contexts: ContextStore::new(store.clone(), config.context_idle_minutes),
             store,
-            gp: Arc::new(gp),
+            locator: Arc::new(locator),
             demo,
         };
         let app = router(state, &config.static_root);

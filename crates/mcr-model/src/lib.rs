@@ -13,4 +13,7 @@ pub mod record;
 pub use api::{ApiError, ContextCreated, CreateContextRequest};
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use patient::{Demographics, PracticeRef};
-pub use record::{Entry, Record, Section, SectionKind, SourceRef, SourceState, SourceStatus};
+pub use record::{
+    Coding, Entry, EntryFlag, Record, RecordEvent, Section, SectionKind, SourceKind, SourceRef,
+    SourceState, SourceStatus,
+};

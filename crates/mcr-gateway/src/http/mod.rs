@@ -20,7 +20,7 @@ use crate::auth::demo_idp::DemoIdp;
 use crate::auth::verifier::TokenVerifier;
 use crate::contexts::ContextStore;
 use crate::error::AppError;
-use crate::sources::gpconnect::GpConnectSource;
+use crate::locator::Locator;
 use crate::store::Store;
 
 /// Shared state of all handlers.
@@ -32,8 +32,8 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Patient contexts.
     pub contexts: ContextStore,
-    /// The registered practice's GP Connect endpoint.
-    pub gp: Arc<GpConnectSource>,
+    /// Finds the sources holding a patient's record.
+    pub locator: Arc<Locator>,
     /// The demo identity provider, in demo mode only.
     pub demo: Option<Arc<DemoIdp>>,
     /// The store, for readiness checks.

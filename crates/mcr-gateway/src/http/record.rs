@@ -1,22 +1,24 @@
 //! Patient contexts and the record: `POST /api/v1/contexts`,
-//! `GET /api/v1/contexts/{ctx}/record`.
+//! `GET /api/v1/contexts/{ctx}/record` (NDJSON stream or whole JSON).
+
+use std::convert::Infallible;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use mcr_model::{
-    ContextCreated, CreateContextRequest, NhsNumber, Record, Section, SectionKind, SourceState,
-    SourceStatus,
-};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mcr_model::{ContextCreated, CreateContextRequest, NhsNumber, Record, RecordEvent};
+use tokio::sync::mpsc;
 
 use super::AppState;
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::auth::{Claims, bearer_token};
 use crate::error::AppError;
-use crate::normalise::gpconnect::normalise;
-use crate::sources::SourceError;
-use crate::time_fmt::now_rfc3339;
+use crate::view::{View, prefer_patient, run};
+
+/// The NDJSON media type of the streamed record.
+pub const NDJSON: &str = "application/x-ndjson";
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Claims, AppError> {
     state.verifier.verify(bearer_token(headers)?).await
@@ -41,21 +43,17 @@ pub async fn create_context(
         .map_err(|e| AppError::bad_request("invalid_nhs_number", e.to_string()))?;
     let refusal = match claims.patient.as_deref().map(NhsNumber::parse) {
         Some(Ok(launch)) if launch == nhs => None,
-        Some(_) => Some(AppError::Forbidden {
-            code: "patient_context_mismatch",
-            message: "the patient requested is not the patient in your launch context".into(),
-        }),
+        Some(_) => Some((
+            "patient_context_mismatch",
+            "the patient requested is not the patient in your launch context",
+        )),
         // Searching for a patient needs a role allowed to search; none is, yet.
-        None => Some(AppError::Forbidden {
-            code: "search_not_permitted",
-            message: "your role may open a record only from a patient launch".into(),
-        }),
+        None => Some((
+            "search_not_permitted",
+            "your role may open a record only from a patient launch",
+        )),
     };
-    if let Some(refusal) = refusal {
-        let code = match &refusal {
-            AppError::Forbidden { code, .. } => *code,
-            _ => "refused",
-        };
+    if let Some((code, message)) = refusal {
         state
             .audit
             .record(AuditEntry {
@@ -67,7 +65,10 @@ pub async fn create_context(
                 detail: Some(code),
             })
             .await?;
-        return Err(refusal);
+        return Err(AppError::Forbidden {
+            code,
+            message: message.into(),
+        });
     }
     let context_id = state
         .contexts
@@ -76,19 +77,40 @@ pub async fn create_context(
     Ok((StatusCode::CREATED, Json(ContextCreated { context_id })))
 }
 
-/// Fetches the record for a context from its sources and returns it once the access and
-/// each source's outcome are committed to the audit log.
+fn wants_ndjson(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(NDJSON)))
+}
+
+/// The record for a context: every located source asked at once; with `Accept:
+/// application/x-ndjson` each source's data is sent as it arrives, otherwise the whole
+/// record once every source has finished. The access row is committed first.
 #[tracing::instrument(skip_all)]
 pub async fn get_record(
     State(state): State<AppState>,
     Path(ctx): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<Record>, AppError> {
+) -> Result<Response, AppError> {
     let claims = authenticate(&state, &headers).await?;
     let context = state.contexts.touch(&ctx, &claims.sub).await?;
+    let located = state.locator.locate(&context.nhs_number).await?;
+    let asked: Vec<&str> = located
+        .sources
+        .iter()
+        .map(|s| s.reference.id.as_str())
+        .collect();
+    let detail = format!(
+        "asking: {}",
+        if asked.is_empty() {
+            "none".into()
+        } else {
+            asked.join(", ")
+        }
+    );
     let digits = context.nhs_number.as_digits();
-    let gp = &state.gp;
-    // The access row is committed before any source is asked.
+    // The access row is committed before any event is produced.
     state
         .audit
         .record(AuditEntry {
@@ -97,66 +119,56 @@ pub async fn get_record(
             context_id: Some(&context.id),
             action: Action::ViewRecord,
             outcome: Outcome::Allowed,
-            detail: Some(&gp.source.id),
+            detail: Some(&detail),
         })
         .await?;
-    let answer = gp
-        .structured_record(&context.nhs_number, &claims)
-        .await
-        .and_then(|bundle| normalise(&bundle, &context.nhs_number, &gp.source));
-    let (outcome, detail) = match &answer {
-        Ok(_) => (Outcome::Allowed, "answered".to_string()),
-        Err(e) => {
-            tracing::warn!(source = %gp.source.id, error = ?e, "source gave no usable answer");
-            (Outcome::Failed, e.to_string())
+    let (tx, mut rx) = mpsc::channel(16);
+    let view = View {
+        claims,
+        nhs: context.nhs_number,
+        context_id: context.id,
+        located,
+        audit: state.audit.clone(),
+    };
+    tokio::spawn(run(view, tx));
+    if wants_ndjson(&headers) {
+        let lines = futures_util::stream::unfold(rx, |mut rx| async move {
+            let (event, _) = rx.recv().await?;
+            let mut line = serde_json::to_vec(&event).unwrap_or_default();
+            line.push(b'\n');
+            Some((Ok::<_, Infallible>(Bytes::from(line)), rx))
+        });
+        let mut response = Body::from_stream(lines).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+        // Tell proxies not to buffer the stream.
+        response
+            .headers_mut()
+            .insert("x-accel-buffering", HeaderValue::from_static("no"));
+        return Ok(response);
+    }
+    let mut record = Record {
+        patient: None,
+        located: vec![],
+        sources: vec![],
+        sections: vec![],
+    };
+    let mut from_sources = None;
+    while let Some((event, patient)) = rx.recv().await {
+        match event {
+            RecordEvent::Patient { patient } => record.patient = patient,
+            RecordEvent::Located { sources } => record.located = sources,
+            RecordEvent::Source { status, sections } => {
+                // Without a demographics service, the registered practice's answer says
+                // who the patient is.
+                prefer_patient(&mut from_sources, patient);
+                record.add_source(status, sections);
+            }
+            RecordEvent::Complete => break,
+            RecordEvent::Aborted { message } => return Err(AppError::AuditUnavailable(message)),
         }
-    };
-    // The source's outcome row is committed before its data is returned.
-    state
-        .audit
-        .record(AuditEntry {
-            claims: &claims,
-            nhs_number: Some(&digits),
-            context_id: Some(&context.id),
-            action: Action::SourceOutcome,
-            outcome,
-            detail: Some(&format!("{}: {detail}", gp.source.id)),
-        })
-        .await?;
-    let record = match answer {
-        Ok(gp_record) => Record {
-            patient: Some(gp_record.patient),
-            sources: vec![SourceStatus {
-                source: gp.source.clone(),
-                state: SourceState::Answered,
-                as_of: Some(now_rfc3339()),
-                message: None,
-            }],
-            sections: vec![
-                Section {
-                    kind: SectionKind::Problems,
-                    entries: gp_record.problems,
-                },
-                Section {
-                    kind: SectionKind::Medications,
-                    entries: gp_record.medications,
-                },
-            ],
-        },
-        Err(e) => Record {
-            patient: None,
-            sources: vec![SourceStatus {
-                source: gp.source.clone(),
-                state: if matches!(e, SourceError::TimedOut) {
-                    SourceState::TimedOut
-                } else {
-                    SourceState::Failed
-                },
-                as_of: None,
-                message: Some(e.to_string()),
-            }],
-            sections: vec![],
-        },
-    };
-    Ok(Json(record))
+    }
+    prefer_patient(&mut record.patient, from_sources);
+    Ok(Json(record).into_response())
 }

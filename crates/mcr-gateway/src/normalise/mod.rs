@@ -1,8 +1,16 @@
 //! Normalisation: each protocol's answer mapped to the shared model.
 //!
-//! Real GP data is often not valid FHIR. The normalisers tolerate what they safely can
-//! (an object where a list belongs, missing optional fields, entries without a
-//! resource), drop entered-in-error entries, and refuse the whole answer only when it
-//! cannot be tied to the requested patient.
+//! GP Connect (STU3) and FHIR R4 resources are close enough that one mapping per
+//! resource type ([`resources`]) serves both, reading fields tolerant of either version.
+//! Real data is often not valid FHIR: the mapping tolerates what it safely can (an
+//! object where a list belongs, missing fields, entries without a resource), drops
+//! entered-in-error entries and counts them, flags entries it cannot fully understand
+//! (an unknown `modifierExtension`, an unreadable date) rather than showing them as
+//! normal, and never loses the rest of an answer because one entry is odd. Whole
+//! answers are refused only when they cannot be tied to the requested patient.
 
+pub mod fhir;
+pub mod fhir_r4;
 pub mod gpconnect;
+pub mod html;
+pub mod resources;

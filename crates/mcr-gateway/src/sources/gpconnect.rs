@@ -6,101 +6,68 @@
 //! and middleware. (GP Connect's consumer JWT is unsigned by specification; the
 //! connection itself is what Spine secures.)
 
-use std::time::Duration;
-
 use base64::Engine;
 use mcr_model::{NhsNumber, SourceRef};
 use serde_json::{Value, json};
 
-use super::SourceError;
+use super::http_fetch::{json_body, refusal, send};
+use super::{SourceAnswer, SourceError};
 use crate::auth::Claims;
+use crate::registry::SourceConfig;
 
 /// The interaction id of the structured record operation.
 pub const INTERACTION_ID: &str =
     "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1";
 
-/// One GP practice's GP Connect endpoint.
-pub struct GpConnectSource {
-    /// Who this source is.
-    pub source: SourceRef,
-    base_url: String,
-    deadline: Duration,
-    http: reqwest::Client,
-}
+/// The clinical areas asked for.
+const INCLUDES: &[&str] = &[
+    "includeAllergies",
+    "includeMedication",
+    "includeProblems",
+    "includeImmunisations",
+    "includeConsultations",
+    "includeInvestigations",
+    "includeReferrals",
+];
 
-impl GpConnectSource {
-    /// A source at `base_url` (the FHIR base, ending before `/Patient`).
-    pub fn new(
-        source: SourceRef,
-        base_url: String,
-        deadline: Duration,
-        http: reqwest::Client,
-    ) -> Self {
-        Self {
-            source,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            deadline,
-            http,
-        }
-    }
-
-    /// Fetches the structured record (problems and medications) for `nhs` on behalf of
-    /// the user in `requester`.
-    pub async fn structured_record(
-        &self,
-        nhs: &NhsNumber,
-        requester: &Claims,
-    ) -> Result<Value, SourceError> {
-        let url = format!("{}/Patient/$gpc.getstructuredrecord", self.base_url);
-        let body = json!({
-            "resourceType": "Parameters",
-            "parameter": [
-                {"name": "patientNHSNumber", "valueIdentifier": {
-                    "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs.as_digits()}},
-                {"name": "includeMedication", "part": [{"name": "includePrescriptionIssues", "valueBoolean": false}]},
-                {"name": "includeProblems"},
-            ]
+/// Fetches and normalises the structured record for `nhs` on behalf of `requester`.
+pub async fn fetch(
+    http: &reqwest::Client,
+    config: &SourceConfig,
+    source: &SourceRef,
+    nhs: &NhsNumber,
+    requester: &Claims,
+) -> Result<SourceAnswer, SourceError> {
+    let url = format!(
+        "{}/Patient/$gpc.getstructuredrecord",
+        config.base_url.trim_end_matches('/')
+    );
+    let mut parameters = vec![json!({"name": "patientNHSNumber", "valueIdentifier": {
+        "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs.as_digits()}})];
+    for include in INCLUDES {
+        parameters.push(match *include {
+            "includeAllergies" => json!({"name": include, "part": [{"name": "includeResolvedAllergies", "valueBoolean": true}]}),
+            "includeMedication" => json!({"name": include, "part": [{"name": "includePrescriptionIssues", "valueBoolean": false}]}),
+            _ => json!({"name": include}),
         });
-        let request = self
-            .http
-            .post(&url)
-            .header("Ssp-TraceID", trace_id())
-            .header("Ssp-From", "200000000359")
-            .header("Ssp-To", self.source.ods_code.as_str())
-            .header("Ssp-InteractionID", INTERACTION_ID)
-            .header("Accept", "application/fhir+json")
-            .header("Content-Type", "application/fhir+json")
-            .bearer_auth(consumer_jwt(requester, &url))
-            .body(body.to_string())
-            .timeout(self.deadline);
-        let response = request.send().await.map_err(|e| {
-            if e.is_timeout() {
-                SourceError::TimedOut
-            } else {
-                SourceError::Unreachable(e.to_string())
-            }
-        })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| {
-            if e.is_timeout() {
-                SourceError::TimedOut
-            } else {
-                SourceError::Unreachable(e.to_string())
-            }
-        })?;
-        if !status.is_success() {
-            let code = serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| {
-                v["issue"][0]["details"]["coding"][0]["code"]
-                    .as_str()
-                    .map(str::to_string)
-            });
-            return Err(SourceError::Refused {
-                status: status.as_u16(),
-                code,
-            });
-        }
-        serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(e.to_string()))
     }
+    let body = json!({"resourceType": "Parameters", "parameter": parameters});
+    let request = http
+        .post(&url)
+        .header("Ssp-TraceID", trace_id())
+        .header("Ssp-From", "200000000359")
+        .header("Ssp-To", config.ods_code.as_str())
+        .header("Ssp-InteractionID", INTERACTION_ID)
+        .header("Accept", "application/fhir+json")
+        .header("Content-Type", "application/fhir+json")
+        .bearer_auth(consumer_jwt(requester, &url))
+        .body(body.to_string());
+    // A POST: not retried, even on a connection failure.
+    let (status, bundle) = json_body(send(request, false).await?).await?;
+    if !(200..300).contains(&status) {
+        return Err(refusal(status, &bundle));
+    }
+    crate::normalise::gpconnect::normalise(&bundle, nhs, source)
 }
 
 fn trace_id() -> String {

@@ -1,0 +1,119 @@
+//! The record locator: which sources hold a patient's record.
+//!
+//! The registered practice comes from the demographics service (PDS-shaped), whose
+//! answer also gives the banner's demographics; hospitals and other providers come from
+//! the pointers they publish (`PUT /api/v1/locator/pointers`), kept in the store.
+//! Pointers carry registry ids, never URLs: a pointer to an id the registry does not
+//! know is ignored.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mcr_model::{Demographics, NhsNumber, PracticeRef};
+
+use crate::error::AppError;
+use crate::registry::Registry;
+use crate::sources::{Source, pds};
+use crate::store::Store;
+
+/// The sources found for a patient, and who the patient is.
+pub struct Located {
+    /// Demographics from the demographics service, if it knew the patient.
+    pub patient: Option<Demographics>,
+    /// The sources to ask: the registered practice first, then the pointers'.
+    pub sources: Vec<Arc<Source>>,
+    /// Anything the clinician should know about how the sources were found.
+    pub notes: Vec<String>,
+}
+
+/// Finds sources for patients.
+pub struct Locator {
+    registry: Arc<Registry>,
+    sources: HashMap<String, Arc<Source>>,
+    store: Arc<dyn Store>,
+    http: reqwest::Client,
+}
+
+impl Locator {
+    /// A locator over `registry`'s sources, reading pointers from `store`.
+    pub fn new(registry: Arc<Registry>, store: Arc<dyn Store>, http: reqwest::Client) -> Self {
+        let sources = registry
+            .sources()
+            .iter()
+            .map(|c| (c.id.clone(), Arc::new(Source::new(c.clone(), http.clone()))))
+            .collect();
+        Self {
+            registry,
+            sources,
+            store,
+            http,
+        }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The sources holding `nhs`'s record.
+    pub async fn locate(&self, nhs: &NhsNumber) -> Result<Located, AppError> {
+        let mut located = Located {
+            patient: None,
+            sources: vec![],
+            notes: vec![],
+        };
+        match &self.registry.demographics {
+            Some(service) => {
+                let deadline = std::time::Duration::from_millis(service.deadline_ms);
+                match pds::lookup(&self.http, &service.base_url, deadline, nhs).await {
+                    Ok(Some(answer)) => {
+                        let practice = answer
+                            .practice_ods
+                            .as_deref()
+                            .and_then(|ods| self.registry.gp_practice(ods));
+                        let mut patient = answer.patient;
+                        patient.registered_practice =
+                            answer.practice_ods.as_ref().map(|ods| PracticeRef {
+                                ods_code: ods.clone(),
+                                name: practice
+                                    .map(|p| p.organisation.clone())
+                                    .unwrap_or_else(|| "Not known".into()),
+                            });
+                        match (practice, &answer.practice_ods) {
+                            (Some(p), _) => located.sources.extend(self.sources.get(&p.id).cloned()),
+                            (None, Some(ods)) => located
+                                .notes
+                                .push(format!("the registered practice ({ods}) is not connected to this shared care record")),
+                            (None, None) => located.notes.push("the patient has no registered practice".into()),
+                        }
+                        located.patient = Some(patient);
+                    }
+                    Ok(None) => located
+                        .notes
+                        .push("the demographics service does not know this NHS number".into()),
+                    Err(e) => located
+                        .notes
+                        .push(format!("the demographics service could not be asked: {e}")),
+                }
+            }
+            None => located.sources.extend(
+                self.registry
+                    .sole_gp_practice()
+                    .and_then(|p| self.sources.get(&p.id))
+                    .cloned(),
+            ),
+        }
+        for pointer in self.store.pointers_for(&nhs.as_digits()).await? {
+            let known = self.sources.get(&pointer.source_id);
+            if let Some(source) = known
+                && !located
+                    .sources
+                    .iter()
+                    .any(|s| s.reference.id == source.reference.id)
+            {
+                located.sources.push(source.clone());
+            }
+        }
+        Ok(located)
+    }
+}

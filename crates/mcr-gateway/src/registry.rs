@@ -1,0 +1,237 @@
+//! The source registry: every system the gateway may read from, from a TOML file.
+//!
+//! ```toml
+//! [demographics]                      # the PDS-style service the locator asks first
+//! base_url = "https://pds.example/FHIR/R4"
+//!
+//! [[source]]
+//! id = "rr8"
+//! organisation = "Leeds Teaching Hospitals NHS Trust"
+//! ods_code = "RR8"
+//! kind = "acute-trust"                # gp-practice, acute-trust, mental-health, community, ambulance, social-care
+//! protocol = "fhir-r4"                # or gpconnect-stu3
+//! base_url = "https://fhir.rr8.example/R4"
+//! deadline_ms = 8000                  # optional (default 8000)
+//! concurrency = 32                    # optional: requests in flight to this source
+//! publisher_public_key_pem = "…"      # or publisher_jwks_url: the key it signs pointer updates with
+//! ```
+//!
+//! Adding a source of a known protocol is configuration only; adding a protocol is one
+//! new adapter in `sources/`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mcr_model::{SourceKind, SourceRef};
+use serde::Deserialize;
+
+/// The protocol a source speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// GP Connect Access Record Structured (FHIR STU3).
+    GpconnectStu3,
+    /// FHIR R4 (UK Core).
+    FhirR4,
+}
+
+fn default_deadline() -> u64 {
+    8_000
+}
+
+fn default_concurrency() -> usize {
+    32
+}
+
+/// One source as configured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Registry id (also the `sub` of the source's own publishing token).
+    pub id: String,
+    /// Organisation name, shown beside its entries.
+    pub organisation: String,
+    /// ODS code.
+    pub ods_code: String,
+    /// Kind of organisation.
+    pub kind: SourceKind,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Base URL of its FHIR endpoint.
+    pub base_url: String,
+    /// How long to wait for it.
+    #[serde(default = "default_deadline")]
+    pub deadline_ms: u64,
+    /// Requests in flight to it at most.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// JWKS URL of the key it signs locator updates with.
+    #[serde(default)]
+    pub publisher_jwks_url: Option<String>,
+    /// PEM public key it signs locator updates with.
+    #[serde(default)]
+    pub publisher_public_key_pem: Option<String>,
+}
+
+impl SourceConfig {
+    /// The reference carried by its entries and status.
+    pub fn reference(&self) -> SourceRef {
+        SourceRef {
+            id: self.id.clone(),
+            organisation: self.organisation.clone(),
+            ods_code: self.ods_code.clone(),
+            kind: self.kind,
+        }
+    }
+
+    /// Its deadline.
+    pub fn deadline(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms)
+    }
+}
+
+/// The demographics service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemographicsConfig {
+    /// Base URL (FHIR R4, PDS-shaped).
+    pub base_url: String,
+    /// How long to wait for it.
+    #[serde(default = "default_deadline")]
+    pub deadline_ms: u64,
+}
+
+/// The registry file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryFile {
+    /// The demographics service, if any.
+    #[serde(default)]
+    pub demographics: Option<DemographicsConfig>,
+    /// The sources.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceConfig>,
+}
+
+/// The loaded registry, indexed.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    /// The demographics service, if any.
+    pub demographics: Option<DemographicsConfig>,
+    sources: Vec<Arc<SourceConfig>>,
+    by_id: HashMap<String, usize>,
+    gp_by_ods: HashMap<String, usize>,
+}
+
+impl Registry {
+    /// Builds a registry, refusing duplicate ids or a source with no URL.
+    pub fn new(file: RegistryFile) -> Result<Self, String> {
+        let mut registry = Registry {
+            demographics: file.demographics,
+            ..Default::default()
+        };
+        for (i, source) in file.sources.into_iter().enumerate() {
+            if source.base_url.trim().is_empty() {
+                return Err(format!("source {:?} has no base_url", source.id));
+            }
+            if registry.by_id.insert(source.id.clone(), i).is_some() {
+                return Err(format!("source id {:?} appears twice", source.id));
+            }
+            if source.kind == SourceKind::GpPractice {
+                registry
+                    .gp_by_ods
+                    .insert(source.ods_code.to_ascii_uppercase(), i);
+            }
+            registry.sources.push(Arc::new(source));
+        }
+        Ok(registry)
+    }
+
+    /// Reads a registry file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the source registry {}: {e}", path.display()))?;
+        let file: RegistryFile = toml::from_str(&text)
+            .map_err(|e| format!("the source registry {} is invalid: {e}", path.display()))?;
+        Self::new(file)
+    }
+
+    /// Every source.
+    pub fn sources(&self) -> &[Arc<SourceConfig>] {
+        &self.sources
+    }
+
+    /// The source with this registry id.
+    pub fn by_id(&self, id: &str) -> Option<&Arc<SourceConfig>> {
+        self.by_id.get(id).map(|i| &self.sources[*i])
+    }
+
+    /// The GP practice with this ODS code.
+    pub fn gp_practice(&self, ods: &str) -> Option<&Arc<SourceConfig>> {
+        self.gp_by_ods
+            .get(&ods.to_ascii_uppercase())
+            .map(|i| &self.sources[*i])
+    }
+
+    /// The only GP practice, when there is exactly one and no demographics service to
+    /// say which practice a patient is registered with (a single-practice deployment).
+    pub fn sole_gp_practice(&self) -> Option<&Arc<SourceConfig>> {
+        match self.gp_by_ods.values().collect::<Vec<_>>().as_slice() {
+            [only] => Some(&self.sources[**only]),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+        [demographics]
+        base_url = "http://pds.invalid/FHIR/R4"
+
+        [[source]]
+        id = "gp-y90001"
+        organisation = "Riverside Medical Practice"
+        ods_code = "Y90001"
+        kind = "gp-practice"
+        protocol = "gpconnect-stu3"
+        base_url = "http://gp.invalid/Y90001/STU3/1/gpconnect/structured/fhir"
+
+        [[source]]
+        id = "rr8"
+        organisation = "Leeds Teaching Hospitals NHS Trust"
+        ods_code = "RR8"
+        kind = "acute-trust"
+        protocol = "fhir-r4"
+        base_url = "http://rr8.invalid/r4"
+        deadline_ms = 2000
+    "#;
+
+    #[test]
+    fn a_registry_file_is_read_with_defaults() {
+        let r = Registry::new(toml::from_str(FILE).unwrap()).unwrap();
+        assert_eq!(r.sources().len(), 2);
+        assert_eq!(r.by_id("rr8").unwrap().deadline(), Duration::from_secs(2));
+        assert_eq!(r.gp_practice("y90001").unwrap().deadline_ms, 8_000);
+        assert_eq!(r.sole_gp_practice().unwrap().id, "gp-y90001");
+        assert_eq!(r.by_id("rr8").unwrap().protocol, Protocol::FhirR4);
+    }
+
+    #[test]
+    fn duplicate_ids_and_unknown_fields_are_refused() {
+        let doubled = format!(
+            "{FILE}\n[[source]]\nid = \"rr8\"\norganisation = \"x\"\nods_code = \"X\"\nkind = \"community\"\nprotocol = \"fhir-r4\"\nbase_url = \"http://x.invalid\"\n"
+        );
+        assert!(
+            Registry::new(toml::from_str(&doubled).unwrap())
+                .unwrap_err()
+                .contains("twice")
+        );
+        let typo = FILE.replace("deadline_ms", "deadline");
+        assert!(toml::from_str::<RegistryFile>(&typo).is_err());
+    }
+}
