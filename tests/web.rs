@@ -20,6 +20,7 @@ fn gp() -> SourceRef {
         id: "gp-y90001".into(),
         organisation: "Riverside Medical Practice".into(),
         ods_code: "Y90001".into(),
+        kind: SourceKind::GpPractice,
     }
 }
 
