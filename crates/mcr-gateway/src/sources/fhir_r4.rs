@@ -27,6 +27,7 @@ pub const SEARCHES: &[&str] = &[
     "Encounter",
     "Immunization",
     "CarePlan",
+    "Composition",
     "ServiceRequest",
 ];
 /// Pages followed per search at most.
@@ -92,26 +93,45 @@ pub async fn fetch(
         })
         .ok_or_else(|| SourceError::Malformed("the patient has no usable id".into()))?;
     let pages = try_join_all(SEARCHES.iter().map(|t| search_all(http, base, t, id))).await?;
-    let resources: Vec<Value> = pages.into_iter().flatten().collect();
+    let mut resources: Vec<Value> = Vec::new();
+    let mut unsupported = Vec::new();
+    for (resource_type, page) in SEARCHES.iter().zip(pages) {
+        match page {
+            Some(found) => resources.extend(found),
+            None => unsupported.push(*resource_type),
+        }
+    }
     if resources.len() > MAX_ENTRIES {
         return Err(SourceError::TooLarge);
     }
-    crate::normalise::fhir_r4::normalise(patient, id, nhs, &resources, source)
+    let mut answer = crate::normalise::fhir_r4::normalise(patient, id, nhs, &resources, source)?;
+    if !unsupported.is_empty() {
+        answer
+            .warnings
+            .push(format!("not-supported: {}", unsupported.join(", ")));
+    }
+    Ok(answer)
 }
 
-/// Every resource of `resource_type` for patient `id`, following `next` links.
+/// Every resource of `resource_type` for patient `id`, following `next` links; `None`
+/// when the source does not support searching that type (it is then named in the
+/// source's warnings rather than failing the whole source).
 async fn search_all(
     http: &reqwest::Client,
     base: &str,
     resource_type: &str,
     id: &str,
-) -> Result<Vec<Value>, SourceError> {
+) -> Result<Option<Vec<Value>>, SourceError> {
     let mut url = format!("{base}/{resource_type}?patient={id}&_count={PAGE_SIZE}");
     let mut out = Vec::new();
     for _ in 0..MAX_PAGES {
         let request = http.get(&url).header("Accept", "application/fhir+json");
         // A GET search is safe to repeat once if the connection failed.
         let (status, bundle) = json_body(send(request, true).await?).await?;
+        let not_supported = as_list(&bundle["issue"]).any(|i| i["code"] == "not-supported");
+        if out.is_empty() && (status == 404 && not_supported || status == 501) {
+            return Ok(None);
+        }
         if !(200..300).contains(&status) {
             return Err(refusal(status, &bundle));
         }
@@ -128,7 +148,7 @@ async fn search_all(
             .find(|l| l["relation"] == "next")
             .and_then(|l| l["url"].as_str());
         match next {
-            None => return Ok(out),
+            None => return Ok(Some(out)),
             // Never follow a link away from the source itself.
             Some(next) if next.starts_with(base) => url = next.to_string(),
             Some(_) => {

@@ -1,0 +1,368 @@
+//! The record across a whole simulated region: the demographics service, 80 practices
+//! and five providers over real loopback HTTP; the stream's order and audit ordering;
+//! sources that hang, fail or answer for someone else never spoil the others.
+#![allow(missing_docs)]
+
+#[macro_use]
+mod support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use mcr_gateway::config::Config;
+use mcr_gateway::startup::Application;
+use mcr_gateway::store::{self, Location, Pointer};
+use mcr_model::{Record, RecordEvent, SourceKind, SourceState};
+use mcr_sim::faults::{Fault, FaultRule};
+use mcr_sim::organisations::PROVIDERS;
+use mcr_sim::population::Patient;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+struct Region {
+    sim: mcr_sim::RunningSim,
+    base: String,
+    data: tempfile::TempDir,
+    http: reqwest::Client,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn region(deadline_ms: u64) -> Region {
+    let sim = mcr_sim::start(mcr_sim::SimConfig {
+        patients: 2_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let registry = data.path().join("sources.toml");
+    std::fs::write(&registry, support::region_registry(&sim, deadline_ms)).unwrap();
+    let mut config = Config::for_demo(data.path().join("db"), PathBuf::from("."), String::new());
+    config.sources = Some(registry);
+    let app = Application::build(config).await.unwrap();
+    let base = app.base_url();
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+    Region {
+        sim,
+        base,
+        data,
+        http: reqwest::Client::new(),
+        server,
+    }
+}
+
+impl Region {
+    /// A living, consenting patient seen by at least `providers` providers, with their
+    /// providers' pointers published.
+    async fn patient_with_providers(&self, providers: usize) -> Patient {
+        let population = &self.sim.state.population;
+        let p = (0..population.len())
+            .filter_map(|i| population.patient(i))
+            .find(|p| {
+                p.providers.len() >= providers
+                    && !p.dissented
+                    && p.deceased.is_none()
+                    && !p.huge_record
+            })
+            .expect("such a patient");
+        let store = store::open(Location::DataDir(&self.data.path().join("db")))
+            .await
+            .unwrap();
+        let pointers: Vec<Pointer> = p
+            .providers
+            .iter()
+            .map(|i| Pointer {
+                nhs_number: p.nhs_number.as_digits(),
+                source_id: PROVIDERS[*i].ods.to_ascii_lowercase(),
+                updated_ms: 1,
+            })
+            .collect();
+        store.put_pointers(&pointers).await.unwrap();
+        p
+    }
+
+    async fn open(&self, nhs: &str) -> (String, String) {
+        let token: Value = self
+            .http
+            .post(format!("{}/demo/token", self.base))
+            .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_string();
+        let created: Value = self
+            .http
+            .post(format!("{}/api/v1/contexts", self.base))
+            .bearer_auth(&token)
+            .json(&json!({"nhs_number": nhs}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (token, created["context_id"].as_str().unwrap().to_string())
+    }
+
+    async fn record(&self, token: &str, ctx: &str) -> Record {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/contexts/{ctx}/record", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
+    async fn stream(&self, token: &str, ctx: &str) -> Vec<RecordEvent> {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/contexts/{ctx}/record", self.base))
+            .header("Accept", "application/x-ndjson")
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/x-ndjson");
+        let body = resp.text().await.unwrap();
+        body.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    async fn db(&self) -> sqlx::SqliteConnection {
+        let path = self.data.path().join("db").join(store::sqlite::DB_FILE);
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap()
+    }
+}
+
+fn sources_in(record: &Record) -> Vec<(SourceKind, SourceState)> {
+    record
+        .sources
+        .iter()
+        .map(|s| (s.source.kind, s.state))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_sends_patient_located_each_source_then_complete_each_audited_first() {
+    let r = region(5_000).await;
+    let p = r.patient_with_providers(2).await;
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    let events = r.stream(&token, &ctx).await;
+    let RecordEvent::Patient {
+        patient: Some(patient),
+    } = &events[0]
+    else {
+        panic!("patient first: {:?}", events[0])
+    };
+    assert_eq!(patient.nhs_number, p.nhs_number);
+    assert_eq!(
+        patient.registered_practice.as_ref().unwrap().ods_code,
+        p.practice_ods
+    );
+    let RecordEvent::Located { sources } = &events[1] else {
+        panic!("located second")
+    };
+    assert_eq!(
+        sources.len(),
+        1 + p.providers.len(),
+        "the practice and every provider"
+    );
+    assert_eq!(sources[0].kind, SourceKind::GpPractice);
+    let source_events = &events[2..events.len() - 1];
+    assert_eq!(source_events.len(), sources.len());
+    assert!(
+        source_events
+            .iter()
+            .all(|e| matches!(e, RecordEvent::Source { .. }))
+    );
+    assert_eq!(events.last(), Some(&RecordEvent::Complete));
+    // The access row, then one outcome row per source, in the order they were sent.
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT action, detail FROM audit WHERE action LIKE 'record.%' ORDER BY seq",
+    )
+    .fetch_all(&mut r.db().await)
+    .await
+    .unwrap();
+    assert_eq!(rows[0].0, "record.view");
+    let outcome_sources: Vec<String> = rows[1..]
+        .iter()
+        .map(|(_, d)| d.clone().unwrap().split(':').next().unwrap().to_string())
+        .collect();
+    let sent_sources: Vec<String> = source_events
+        .iter()
+        .map(|e| match e {
+            RecordEvent::Source { status, .. } => status.source.id.clone(),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(outcome_sources, sent_sources);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gp_and_hospital_entries_arrive_together_each_naming_its_source() {
+    let r = region(5_000).await;
+    let p = r.patient_with_providers(1).await;
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    let record = r.record(&token, &ctx).await;
+    assert!(
+        record
+            .sources
+            .iter()
+            .all(|s| s.state == SourceState::Answered),
+        "{:?}",
+        sources_in(&record)
+    );
+    let kinds: std::collections::HashSet<SourceKind> = record
+        .sections
+        .iter()
+        .flat_map(|s| s.entries.iter().map(|e| e.source.kind))
+        .collect();
+    assert!(kinds.contains(&SourceKind::GpPractice));
+    assert!(kinds.len() >= 2, "hospital entries too: {kinds:?}");
+    for section in &record.sections {
+        for e in &section.entries {
+            assert!(
+                record.located.iter().any(|s| s.id == e.source.id),
+                "every entry's source was located"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_practice_times_out_without_holding_back_the_hospitals() {
+    let r = region(1_500).await;
+    let p = r.patient_with_providers(1).await;
+    r.sim.state.faults.add(FaultRule {
+        source: p.practice_ods.clone(),
+        latency: None,
+        fault: Some(Fault::Hang),
+        rate: 1.0,
+    });
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    let started = Instant::now();
+    let events = r.stream(&token, &ctx).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded by the deadline"
+    );
+    let states: Vec<(SourceKind, SourceState)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RecordEvent::Source { status, .. } => Some((status.source.kind, status.state)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        states.contains(&(SourceKind::GpPractice, SourceState::TimedOut)),
+        "{states:?}"
+    );
+    assert!(
+        states
+            .iter()
+            .any(|(k, s)| *k != SourceKind::GpPractice && *s == SourceState::Answered),
+        "{states:?}"
+    );
+    // The hospitals' events were sent before the practice's timeout.
+    let first_source = events.iter().find_map(|e| match e {
+        RecordEvent::Source { status, .. } => Some(status.source.kind),
+        _ => None,
+    });
+    assert_ne!(first_source, Some(SourceKind::GpPractice));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_patient_broken_and_failing_sources_each_get_their_own_status() {
+    let r = region(5_000).await;
+    let p = r.patient_with_providers(1).await;
+    let hospital = PROVIDERS[p.providers[0]].ods;
+    for (source, fault) in [
+        (hospital.to_string(), Fault::WrongPatient),
+        (p.practice_ods.clone(), Fault::MalformedJson),
+    ] {
+        r.sim.state.faults.add(FaultRule {
+            source,
+            latency: None,
+            fault: Some(fault),
+            rate: 1.0,
+        });
+    }
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    let record = r.record(&token, &ctx).await;
+    let state_of = |id: &str| {
+        record
+            .sources
+            .iter()
+            .find(|s| s.source.ods_code == id)
+            .map(|s| s.state)
+    };
+    assert_eq!(state_of(hospital), Some(SourceState::IdentityMismatch));
+    assert_eq!(state_of(&p.practice_ods), Some(SourceState::Failed));
+    // Nothing from either is shown.
+    assert!(record.sections.iter().all(|s| {
+        s.entries
+            .iter()
+            .all(|e| e.source.ods_code != hospital && e.source.ods_code != p.practice_ods)
+    }));
+    let patient = record
+        .patient
+        .expect("demographics from the demographics service");
+    assert_eq!(patient.nhs_number, p.nhs_number);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_no_source_holds_gets_an_empty_located_list() {
+    let r = region(5_000).await;
+    let (token, ctx) = r.open("9434765919").await;
+    let record = r.record(&token, &ctx).await;
+    assert!(record.located.is_empty());
+    assert!(record.sources.is_empty());
+    assert!(record.patient.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_an_outcome_row_cannot_be_written_the_stream_is_aborted_before_any_source_data() {
+    let r = region(5_000).await;
+    let p = r.patient_with_providers(1).await;
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    sqlx::query(
+        "CREATE TRIGGER fail_outcomes BEFORE INSERT ON audit WHEN NEW.action = 'record.source'
+         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&mut r.db().await)
+    .await
+    .unwrap();
+    let events = r.stream(&token, &ctx).await;
+    assert!(matches!(events[0], RecordEvent::Patient { .. }));
+    assert!(matches!(events[1], RecordEvent::Located { .. }));
+    assert!(
+        matches!(events[2], RecordEvent::Aborted { .. }),
+        "{:?}",
+        events[2]
+    );
+    assert_eq!(events.len(), 3, "nothing after aborted");
+    let resp = r
+        .http
+        .get(format!("{}/api/v1/contexts/{ctx}/record", r.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503, "the whole-record form refuses instead");
+}
