@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::audit::AuditLog;
 use crate::auth::demo_idp::DemoIdp;
+use crate::auth::source_tokens::SourceTokenVerifier;
 use crate::auth::verifier::TokenVerifier;
 use crate::config::Config;
 use crate::contexts::ContextStore;
@@ -82,6 +83,10 @@ impl Application {
             contexts: ContextStore::new(store.clone(), config.context_idle_minutes),
             store,
             locator: Arc::new(locator),
+            source_tokens: Arc::new(SourceTokenVerifier::new(
+                config.audience.clone(),
+                crate::sources::http_fetch::client(),
+            )),
             demo,
         };
         let app = router(state, &config.static_root);

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, shared state, and the middleware every request passes.
 
 pub mod demo;
+pub mod locator;
 pub mod record;
 
 use std::path::Path;
@@ -11,12 +12,13 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::audit::AuditLog;
 use crate::auth::demo_idp::DemoIdp;
+use crate::auth::source_tokens::SourceTokenVerifier;
 use crate::auth::verifier::TokenVerifier;
 use crate::contexts::ContextStore;
 use crate::error::AppError;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Patient contexts.
     pub contexts: ContextStore,
+    /// Verifies sources' own tokens (locator updates).
+    pub source_tokens: Arc<SourceTokenVerifier>,
     /// Finds the sources holding a patient's record.
     pub locator: Arc<Locator>,
     /// The demo identity provider, in demo mode only.
@@ -45,6 +49,10 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
     let api = Router::new()
         .route("/contexts", post(record::create_context))
         .route("/contexts/{ctx}/record", get(record::get_record))
+        .route(
+            "/locator/pointers",
+            put(locator::put_pointers).delete(locator::delete_pointers),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
