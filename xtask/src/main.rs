@@ -6,6 +6,9 @@
 //!   tests, the panel's browser tests and the end-to-end tests; ends with `N passed, N
 //!   failed` and exits non-zero on any failure.
 //! - `build-panel`: build `pkg/` only.
+//! - `bench-sim`: requests/s of the simulator beside a bare HTTP server, and its memory
+//!   at 10,000 and 2,000,000 patients (release build; prints a table).
+//! - `validate-sim`: only the simulator's third-party FHIR validation steps of `test`.
 
 mod panel;
 mod stack;
@@ -23,13 +26,17 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
+        Some("bench-sim") => bench_sim(),
+        Some("validate-sim") => test::validate_simulator(),
         Some("build-panel") => {
             tools::ensure_build_tools()?;
             panel::build()?;
             Ok(())
         }
         _ => {
-            eprintln!("usage: cargo xtask demo [--port N] | test | build-panel");
+            eprintln!(
+                "usage: cargo xtask demo [--port N] | test | build-panel | bench-sim | validate-sim"
+            );
             std::process::exit(2);
         }
     }
@@ -48,6 +55,24 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
+}
+
+fn bench_sim() -> Result<()> {
+    tools::run(
+        std::process::Command::new("cargo")
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "mcr-sim",
+                "--bins",
+                "--examples",
+            ])
+            .current_dir(root()),
+    )?;
+    tools::run(&mut std::process::Command::new(
+        target_dir().join("release/examples/bench"),
+    ))
 }
 
 fn demo(args: &[String]) -> Result<()> {

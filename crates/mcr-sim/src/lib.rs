@@ -29,6 +29,7 @@ pub mod organisations;
 pub mod pds;
 pub mod population;
 pub mod rng;
+pub mod samples;
 pub mod state;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -72,15 +72,40 @@ fn fhir(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
-/// An R4 OperationOutcome.
+/// An R4 OperationOutcome body.
+pub fn outcome_body(code: &str, diagnostics: &str) -> Value {
+    json!({
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
+    })
+}
+
+/// An R4 OperationOutcome response.
 pub fn outcome(status: StatusCode, code: &str, diagnostics: &str) -> Response {
-    fhir(
-        status,
-        &json!({
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
-        }),
-    )
+    fhir(status, &outcome_body(code, diagnostics))
+}
+
+/// The CapabilityStatement of `provider`.
+pub fn capability_body(provider: &crate::organisations::Provider) -> Value {
+    let date_params = json!([{"name": "date", "type": "date"}, {"name": "_lastUpdated", "type": "date"},
+        {"name": "patient", "type": "reference"}, {"name": "_count", "type": "number"}]);
+    let mut resources = vec![
+        json!({"type": "Patient", "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [{"name": "identifier", "type": "token"}]}),
+    ];
+    resources.extend(SEARCHABLE.iter().map(|t| json!({"type": t, "interaction": [{"code": "search-type"}], "searchParam": date_params})));
+    json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2025-11-01",
+        "publisher": provider.name,
+        "kind": "instance",
+        "software": {"name": "mcr-sim", "version": env!("CARGO_PKG_VERSION")},
+        "implementation": {"description": format!("{} (simulated)", provider.name)},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json"],
+        "rest": [{"mode": "server", "resource": resources}],
+    })
 }
 
 fn base_url(headers: &HeaderMap, ods: &str) -> String {
@@ -92,31 +117,10 @@ fn base_url(headers: &HeaderMap, ods: &str) -> String {
 }
 
 async fn capability_statement(Path(ods): Path<String>) -> Response {
-    let Some((_, provider)) = provider_by_ods(&ods) else {
-        return outcome(StatusCode::NOT_FOUND, "not-found", "unknown provider");
-    };
-    let date_params = json!([{"name": "date", "type": "date"}, {"name": "_lastUpdated", "type": "date"},
-        {"name": "patient", "type": "reference"}, {"name": "_count", "type": "number"}]);
-    let mut resources = vec![
-        json!({"type": "Patient", "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": [{"name": "identifier", "type": "token"}]}),
-    ];
-    resources.extend(SEARCHABLE.iter().map(|t| json!({"type": t, "interaction": [{"code": "search-type"}], "searchParam": date_params})));
-    fhir(
-        StatusCode::OK,
-        &json!({
-            "resourceType": "CapabilityStatement",
-            "status": "active",
-            "date": "2025-11-01",
-            "publisher": provider.name,
-            "kind": "instance",
-            "software": {"name": "mcr-sim", "version": env!("CARGO_PKG_VERSION")},
-            "implementation": {"description": format!("{} (simulated)", provider.name)},
-            "fhirVersion": "4.0.1",
-            "format": ["application/fhir+json"],
-            "rest": [{"mode": "server", "resource": resources}],
-        }),
-    )
+    match provider_by_ods(&ods) {
+        Some((_, provider)) => fhir(StatusCode::OK, &capability_body(provider)),
+        None => outcome(StatusCode::NOT_FOUND, "not-found", "unknown provider"),
+    }
 }
 
 /// The patient behind `id` at provider `provider`, if the provider has seen them.
@@ -256,8 +260,13 @@ fn search_resources(
     let matches: Vec<Value> = patient_by_id(&state, provider, &id)
         .and_then(|p| {
             let rec = HospitalRecord::generate(seed, &p, provider)?;
-            let gp = GpRecord::generate(seed, &p);
-            Some(resources::all(&p, &id, &rec, &gp))
+            // Only allergies and immunisations come from the GP side.
+            let gp = if matches!(*resource_type, "AllergyIntolerance" | "Immunization") {
+                GpRecord::generate(seed, &p)
+            } else {
+                GpRecord::default()
+            };
+            Some(resources::of_type(&p, &id, &rec, &gp, Some(resource_type)))
         })
         .unwrap_or_default()
         .into_iter()
