@@ -67,7 +67,7 @@ fn fhir(status: StatusCode, body: &Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, FHIR_JSON_R4)],
-        body.to_string(),
+        serde_json::to_vec(body).unwrap_or_default(),
     )
         .into_response()
 }

@@ -69,7 +69,7 @@ async fn get_structured_record(
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, FHIR_JSON_STU3)],
-        bundle.to_string(),
+        serde_json::to_vec(&bundle).unwrap_or_default(),
     )
         .into_response()
 }
