@@ -139,6 +139,9 @@ async fn read_patient(
     let Some((provider, _)) = provider_by_ods(&ods) else {
         return outcome(StatusCode::NOT_FOUND, "not-found", "unknown provider");
     };
+    if let Some(replay) = state.replays.r4_by_id(&ods, &id) {
+        return fhir(StatusCode::OK, &replay.patient);
+    }
     match patient_by_id(&state, provider, &id) {
         Some(p) => fhir(StatusCode::OK, &resources::patient(&p, &id)),
         None => outcome(StatusCode::NOT_FOUND, "not-found", "no such patient"),
@@ -193,13 +196,20 @@ fn search_patients(
         return outcome(StatusCode::BAD_REQUEST, "value", "invalid NHS number");
     };
     let seed = state.population.seed();
-    let found: Vec<Value> = state
-        .population
-        .find(&nhs)
-        .filter(|p| p.providers.contains(&provider))
-        .map(|p| resources::patient(&p, &crate::ids::patient_id(seed, provider, p.index)))
-        .into_iter()
-        .collect();
+    let replayed = state
+        .replays
+        .r4_by_nhs(&ods, &nhs)
+        .map(|r| r.patient.clone());
+    let found: Vec<Value> = match replayed {
+        Some(patient) => vec![patient],
+        None => state
+            .population
+            .find(&nhs)
+            .filter(|p| p.providers.contains(&provider))
+            .map(|p| resources::patient(&p, &crate::ids::patient_id(seed, provider, p.index)))
+            .into_iter()
+            .collect(),
+    };
     let base = base_url(&headers, &ods);
     let search = Search {
         count: search::DEFAULT_COUNT,
@@ -256,6 +266,21 @@ fn search_resources(
             "a patient parameter is required",
         );
     };
+    let base = base_url(&headers, &ods);
+    if let Some(replay) = state.replays.r4_by_id(&ods, &id) {
+        // Replayed resources are served as they are: no date filtering.
+        let matches = replay
+            .resources
+            .iter()
+            .filter(|r| r["resourceType"] == *resource_type)
+            .cloned()
+            .collect();
+        let url = format!("{base}/{resource_type}");
+        return fhir(
+            StatusCode::OK,
+            &search::searchset(matches, &search, &url, &base, &params),
+        );
+    }
     let seed = state.population.seed();
     let matches: Vec<Value> = patient_by_id(&state, provider, &id)
         .and_then(|p| {
@@ -273,7 +298,6 @@ fn search_resources(
         .filter(|f| f.resource_type == *resource_type && search.accepts(f))
         .map(|f| f.resource)
         .collect();
-    let base = base_url(&headers, &ods);
     fhir(
         StatusCode::OK,
         &search::searchset(
