@@ -8,6 +8,9 @@
 //! - `bench`: run the benchmarks (release build), print the table, write
 //!   `target/bench/results.json` and `BENCHMARKS.md`.
 //! - `build-panel`: build `pkg/` only.
+//! - `bench-sim`: requests/s of the simulator beside a bare HTTP server, and its memory
+//!   at 10,000 and 2,000,000 patients (release build; prints a table).
+//! - `validate-sim`: only the simulator's third-party FHIR validation steps of `test`.
 
 mod panel;
 mod stack;
@@ -26,6 +29,8 @@ fn main() -> Result<()> {
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
         Some("bench") => bench(&args[1..]),
+        Some("bench-sim") => bench_sim(),
+        Some("validate-sim") => test::validate_simulator(),
         Some("build-panel") => {
             tools::ensure_build_tools()?;
             panel::build()?;
@@ -33,7 +38,7 @@ fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask demo [--port N] | test | bench [--seconds N] | build-panel"
+                "usage: cargo xtask demo [--port N] | test | bench [--seconds N] | build-panel | bench-sim | validate-sim"
             );
             std::process::exit(2);
         }
@@ -91,6 +96,24 @@ fn bench(args: &[String]) -> Result<()> {
     )?;
     println!("xtask: wrote {} and BENCHMARKS.md", results.display());
     Ok(())
+}
+
+fn bench_sim() -> Result<()> {
+    tools::run(
+        std::process::Command::new("cargo")
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "mcr-sim",
+                "--bins",
+                "--examples",
+            ])
+            .current_dir(root()),
+    )?;
+    tools::run(&mut std::process::Command::new(
+        target_dir().join("release/examples/bench"),
+    ))
 }
 
 fn demo(args: &[String]) -> Result<()> {

@@ -2,7 +2,7 @@
 //!
 //! Test counts come from the runners' own summaries (`test result: … N passed; M
 //! failed` from cargo and wasm-bindgen-test, `# pass N` / `# fail N` from `node
-//! --test`); a check without tests of its own (fmt, clippy, the panel build) counts as
+//! --test` and the simulator's FHIR validators); a check without tests of its own (fmt, clippy, the panel build) counts as
 //! one. The last line is `N passed, N failed`.
 
 use std::io::{BufRead, BufReader};
@@ -159,6 +159,7 @@ pub fn run() -> Result<()> {
         "rust tests (native)",
         &mut cargo(&["test", "--workspace", "--no-fail-fast"]),
     );
+    simulator_validation(&mut tally);
     let built = panel::build().map(|size| {
         println!(
             "panel size: wasm {} bytes raw, wasm+js {} bytes gzip",
@@ -202,6 +203,47 @@ pub fn run() -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Validates one example of every response the simulator emits with third-party FHIR
+/// validators: PyPI fhir.resources (STU3) and npm @medplum/core plus the official R4
+/// JSON schema (R4). The named GP Connect defects must fail STU3 validation.
+/// `cargo xtask validate-sim`: only the simulator validation steps.
+pub fn validate_simulator() -> Result<()> {
+    tools::ensure_build_tools()?;
+    let mut tally = Tally::default();
+    simulator_validation(&mut tally);
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn simulator_validation(tally: &mut Tally) {
+    let samples = target_dir().join("sim-samples");
+    let _ = std::fs::remove_dir_all(&samples);
+    let mut write = cargo(&["run", "-q", "-p", "mcr-sim", "--", "samples", "--out"]);
+    write.arg(&samples);
+    tally.step("simulator samples", &mut write);
+    match tools::ensure_stu3_validator() {
+        Ok(python) => {
+            let mut stu3 = Command::new(python);
+            stu3.arg("crates/mcr-sim/validate/stu3.py")
+                .arg(&samples)
+                .current_dir(root());
+            tally.step("simulator STU3 validation (fhir.resources)", &mut stu3);
+        }
+        Err(e) => tally.check("simulator STU3 validation (fhir.resources)", Err(e)),
+    }
+    let mut r4 = Command::new("node");
+    r4.arg("crates/mcr-sim/validate/r4.mjs")
+        .arg(&samples)
+        .current_dir(root());
+    tally.step(
+        "simulator R4 validation (@medplum/core, R4 JSON schema)",
+        &mut r4,
+    );
 }
 
 fn end_to_end(tally: &mut Tally) {

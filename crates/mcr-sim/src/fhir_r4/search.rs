@@ -148,16 +148,23 @@ pub fn searchset(
                 r["resourceType"].as_str().unwrap_or_default(),
                 r["id"].as_str().unwrap_or_default()
             );
-            json!({"fullUrl": full_url, "resource": r, "search": {"mode": "match"}})
+            // Not `json!`: it would copy the whole resource through `to_value`.
+            let mut entry = serde_json::Map::new();
+            entry.insert("fullUrl".into(), Value::String(full_url));
+            entry.insert("resource".into(), r);
+            entry.insert("search".into(), json!({"mode": "match"}));
+            Value::Object(entry)
         })
         .collect();
-    json!({
+    let mut bundle = json!({
         "resourceType": "Bundle",
         "type": "searchset",
         "total": total,
         "link": links,
-        "entry": entries,
-    })
+    });
+    // Moved in, not through `json!` (which would copy every entry via `to_value`).
+    bundle["entry"] = Value::Array(entries);
+    bundle
 }
 
 /// Percent-encodes a query component.

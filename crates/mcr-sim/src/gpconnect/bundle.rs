@@ -40,7 +40,10 @@ struct Builder {
 
 impl Builder {
     fn push(&mut self, resource: Value) {
-        self.entries.push(json!({"resource": resource}));
+        // Not `json!`: it would copy the whole resource through `to_value`.
+        let mut entry = serde_json::Map::new();
+        entry.insert("resource".into(), resource);
+        self.entries.push(Value::Object(entry));
     }
 
     /// A List for a clinical area; `warnings` are GP Connect list warning codes.
@@ -180,12 +183,14 @@ pub fn structured_record(p: &Patient, rec: &GpRecord, inc: &Includes) -> Value {
     if let Some(from) = inc.referrals {
         referrals(&mut b, rec, from);
     }
-    json!({
+    let mut bundle = json!({
         "resourceType": "Bundle",
         "meta": meta("GPConnect-StructuredRecord-Bundle-1"),
         "type": "collection",
-        "entry": b.entries,
-    })
+    });
+    // Moved in, not through `json!` (which would copy every entry via `to_value`).
+    bundle["entry"] = Value::Array(b.entries);
+    bundle
 }
 
 fn allergies(b: &mut Builder, rec: &GpRecord, include_resolved: bool) {

@@ -55,6 +55,27 @@ async fn get_structured_record(
     {
         return GpcError::NoRelationship.respond("the requesting organisation has no relationship");
     }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    if let Some(replayed) = state
+        .replays
+        .gp_connect(&ods, &nhs, &format!("http://{host}"))
+    {
+        return (
+            StatusCode::from_u16(replayed.status).unwrap_or(StatusCode::OK),
+            [
+                (header::CONTENT_TYPE, FHIR_JSON_STU3.to_string()),
+                (
+                    header::HeaderName::from_static("x-mcr-sim-replay"),
+                    format!("{} rewrites", replayed.rewrites.len()),
+                ),
+            ],
+            replayed.body,
+        )
+            .into_response();
+    }
     let Some(patient) = population.find(&nhs) else {
         return GpcError::PatientNotFound.respond("patient not found");
     };
@@ -69,7 +90,7 @@ async fn get_structured_record(
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, FHIR_JSON_STU3)],
-        bundle.to_string(),
+        serde_json::to_vec(&bundle).unwrap_or_default(),
     )
         .into_response()
 }

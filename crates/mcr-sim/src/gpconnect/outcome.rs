@@ -3,7 +3,7 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The STU3 content type GP Connect answers with.
 pub const FHIR_JSON_STU3: &str = "application/fhir+json;charset=utf-8";
@@ -84,10 +84,10 @@ impl GpcError {
         }
     }
 
-    /// The error as an HTTP response carrying `diagnostics`.
-    pub fn respond(self, diagnostics: &str) -> Response {
-        let (status, code, spine, display) = self.parts();
-        let body = json!({
+    /// The `OperationOutcome` carrying `diagnostics`.
+    pub fn body(self, diagnostics: &str) -> Value {
+        let (_, code, spine, display) = self.parts();
+        json!({
             "resourceType": "OperationOutcome",
             "meta": {"profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-OperationOutcome-1"]},
             "issue": [{
@@ -100,14 +100,31 @@ impl GpcError {
                 }]},
                 "diagnostics": diagnostics,
             }]
-        });
+        })
+    }
+
+    /// The error as an HTTP response carrying `diagnostics`.
+    pub fn respond(self, diagnostics: &str) -> Response {
+        let status = self.parts().0;
         (
             status,
             [(header::CONTENT_TYPE, FHIR_JSON_STU3)],
-            body.to_string(),
+            self.body(diagnostics).to_string(),
         )
             .into_response()
     }
+
+    /// Every error.
+    pub const ALL: [GpcError; 8] = [
+        GpcError::BadRequest,
+        GpcError::InvalidResource,
+        GpcError::InvalidParameter,
+        GpcError::InvalidNhsNumber,
+        GpcError::PatientNotFound,
+        GpcError::OrganisationNotFound,
+        GpcError::NoRelationship,
+        GpcError::NoPatientConsent,
+    ];
 }
 
 #[cfg(test)]
