@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod contexts;
 pub mod error;
+pub mod fhir_out;
 pub mod http;
 pub mod locator;
 pub mod normalise;

@@ -366,3 +366,63 @@ async fn when_an_outcome_row_cannot_be_written_the_stream_is_aborted_before_any_
         .unwrap();
     assert_eq!(resp.status(), 503, "the whole-record form refuses instead");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fhir_form_has_a_provenance_per_source_and_validates_with_two_validators() {
+    let r = region(5_000).await;
+    let p = r.patient_with_providers(2).await;
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    let resp = r
+        .http
+        .get(format!("{}/api/v1/contexts/{ctx}/record", r.base))
+        .header("Accept", "application/fhir+json")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/fhir+json");
+    let bundle: Value = resp.json().await.unwrap();
+    let entries = bundle["entry"].as_array().unwrap();
+    let count = |t: &str| {
+        entries
+            .iter()
+            .filter(|e| e["resource"]["resourceType"] == t)
+            .count()
+    };
+    assert_eq!(count("Patient"), 1);
+    assert_eq!(count("Provenance"), 1 + p.providers.len());
+    assert!(count("Condition") + count("MedicationStatement") > 0);
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if !root.join("node_modules/@medplum/core").exists() {
+        assert!(
+            std::env::var("MCR_REQUIRE_FIXTURES").as_deref() != Ok("1"),
+            "the FHIR validators are required (run cargo xtask test, which installs them)"
+        );
+        eprintln!(
+            "\n*** FHIR VALIDATORS NOT RUN: node_modules missing (cargo xtask test installs them) ***\n"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("r4")).unwrap();
+    std::fs::write(
+        dir.path().join("r4/gateway-record.json"),
+        bundle.to_string(),
+    )
+    .unwrap();
+    let out = std::process::Command::new("node")
+        .arg("crates/mcr-sim/validate/r4.mjs")
+        .arg(dir.path())
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}");
+    assert!(
+        out.status.success(),
+        "validators reported:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -19,6 +19,8 @@ use crate::view::{View, prefer_patient, run};
 
 /// The NDJSON media type of the streamed record.
 pub const NDJSON: &str = "application/x-ndjson";
+/// The FHIR media type of the record as an R4 Bundle.
+pub const FHIR_JSON: &str = "application/fhir+json";
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Claims, AppError> {
     state.verifier.verify(bearer_token(headers)?).await
@@ -77,11 +79,11 @@ pub async fn create_context(
     Ok((StatusCode::CREATED, Json(ContextCreated { context_id })))
 }
 
-fn wants_ndjson(headers: &HeaderMap) -> bool {
+fn wants(headers: &HeaderMap, media_type: &str) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(NDJSON)))
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(media_type)))
 }
 
 /// The record for a context: every located source asked at once; with `Accept:
@@ -122,7 +124,7 @@ pub async fn get_record(
             detail: Some(&detail),
         })
         .await?;
-    let (tx, mut rx) = mpsc::channel(16);
+    let (tx, rx) = mpsc::channel(16);
     let view = View {
         claims,
         nhs: context.nhs_number,
@@ -131,7 +133,7 @@ pub async fn get_record(
         audit: state.audit.clone(),
     };
     tokio::spawn(run(view, tx));
-    if wants_ndjson(&headers) {
+    if wants(&headers, NDJSON) {
         let lines = futures_util::stream::unfold(rx, |mut rx| async move {
             let (event, _) = rx.recv().await?;
             let mut line = serde_json::to_vec(&event).unwrap_or_default();
@@ -148,6 +150,21 @@ pub async fn get_record(
             .insert("x-accel-buffering", HeaderValue::from_static("no"));
         return Ok(response);
     }
+    let record = collect(rx).await?;
+    if wants(&headers, FHIR_JSON) {
+        let mut response = Json(crate::fhir_out::bundle(&record)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+        return Ok(response);
+    }
+    Ok(Json(record).into_response())
+}
+
+/// Waits for every source and assembles the whole record; an aborted view is a 503.
+async fn collect(
+    mut rx: mpsc::Receiver<(RecordEvent, Option<mcr_model::Demographics>)>,
+) -> Result<Record, AppError> {
     let mut record = Record {
         patient: None,
         located: vec![],
@@ -170,5 +187,5 @@ pub async fn get_record(
         }
     }
     prefer_patient(&mut record.patient, from_sources);
-    Ok(Json(record).into_response())
+    Ok(record)
 }
