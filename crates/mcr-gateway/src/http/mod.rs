@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod locator;
+pub mod openapi;
 pub mod record;
 
 use std::path::Path;
@@ -46,25 +47,27 @@ pub struct AppState {
 
 /// Builds the router: the API, the demo issuer (demo mode), and the static pages.
 pub fn router(state: AppState, static_root: &Path) -> Router {
+    use openapi::{CONTEXTS, DEMO_JWKS, DEMO_TOKEN, HEALTHZ, OPENAPI, POINTERS, READYZ, RECORD};
+    let no_store = SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     let api = Router::new()
-        .route("/contexts", post(record::create_context))
-        .route("/contexts/{ctx}/record", get(record::get_record))
+        .route(CONTEXTS, post(record::create_context))
+        .route(RECORD, get(record::get_record))
         .route(
-            "/locator/pointers",
+            POINTERS,
             put(locator::put_pointers).delete(locator::delete_pointers),
         )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
-    let mut app = Router::new()
-        .nest("/api/v1", api)
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready));
+        .layer(no_store);
+    let mut app = api
+        .route(HEALTHZ, get(|| async { "ok" }))
+        .route(READYZ, get(ready))
+        .route(OPENAPI, get(|| async { axum::Json(openapi::document()) }));
     if state.demo.is_some() {
         app = app
-            .route("/demo/token", post(demo::issue_token))
-            .route("/demo/jwks.json", get(demo::jwks));
+            .route(DEMO_TOKEN, post(demo::issue_token))
+            .route(DEMO_JWKS, get(demo::jwks));
     }
     app.route_service("/", ServeFile::new(static_root.join("index.html")))
         .route_service(

@@ -1,0 +1,118 @@
+//! The OpenAPI 3.0 document served at `/openapi.json`, and the table of the API's
+//! routes that both the router and the document are built from — so a route cannot be
+//! served without being documented (a test checks the two agree).
+
+use serde_json::{Value, json};
+
+/// `POST` opens a patient context.
+pub const CONTEXTS: &str = "/api/v1/contexts";
+/// `GET` the record of a context.
+pub const RECORD: &str = "/api/v1/contexts/{ctx}/record";
+/// `PUT`/`DELETE` locator pointers.
+pub const POINTERS: &str = "/api/v1/locator/pointers";
+/// Liveness.
+pub const HEALTHZ: &str = "/healthz";
+/// Readiness.
+pub const READYZ: &str = "/readyz";
+/// This document.
+pub const OPENAPI: &str = "/openapi.json";
+/// Demo mode only: a signed demo token.
+pub const DEMO_TOKEN: &str = "/demo/token";
+/// Demo mode only: the demo issuer's keys.
+pub const DEMO_JWKS: &str = "/demo/jwks.json";
+
+/// Every API route with its methods (static pages under `/`, `/www` and `/pkg` are not API).
+pub const ROUTES: &[(&str, &[&str])] = &[
+    (CONTEXTS, &["post"]),
+    (RECORD, &["get"]),
+    (POINTERS, &["put", "delete"]),
+    (HEALTHZ, &["get"]),
+    (READYZ, &["get"]),
+    (OPENAPI, &["get"]),
+    (DEMO_TOKEN, &["post"]),
+    (DEMO_JWKS, &["get"]),
+];
+
+/// `ok` responses plus the error responses with `codes`.
+fn responses(ok: Value, codes: &[&str]) -> Value {
+    let mut r = ok;
+    for code in codes {
+        let why = match *code {
+            "400" => "bad input; the message says what to fix",
+            "401" => "no valid bearer token",
+            "403" => "not allowed (e.g. patient_context_mismatch)",
+            "404" => "no such context (or not yours)",
+            _ => "the audit log or store is unavailable; nothing was returned",
+        };
+        r[*code] = json!({"description": why, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    }
+    r
+}
+
+/// The document.
+pub fn document() -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "My Care Record gateway",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Shared care record gateway. NHS numbers never appear in URLs: open a patient context with the number in the body, then use the context id. Tokens go only in the Authorization header.",
+        },
+        "components": {
+            "securitySchemes": {
+                "user": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "the host user's token from a trusted issuer"},
+                "source": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "a source's own client-credentials token (iss = sub = its registry id)"},
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["code", "message"], "properties": {
+                    "code": {"type": "string"}, "message": {"type": "string"}}},
+                "CreateContext": {"type": "object", "required": ["nhs_number"], "properties": {
+                    "nhs_number": {"type": "string", "description": "10 digits; spaces and hyphens allowed"},
+                    "reason": {"type": "string"}, "birth_date": {"type": "string", "format": "date"}}},
+                "ContextCreated": {"type": "object", "required": ["context_id"], "properties": {"context_id": {"type": "string"}}},
+                "Pointer": {"type": "object", "required": ["nhs_number", "source_id"], "additionalProperties": false, "properties": {
+                    "nhs_number": {"type": "string"}, "source_id": {"type": "string"}}},
+                "Pointers": {"oneOf": [
+                    {"$ref": "#/components/schemas/Pointer"},
+                    {"type": "object", "required": ["pointers"], "properties": {"pointers": {"type": "array", "maxItems": 10000, "items": {"$ref": "#/components/schemas/Pointer"}}}},
+                ]},
+                "Record": {"type": "object", "description": "patient, located sources, each source's status, and sections of entries; see mcr-model", "required": ["sources", "sections"]},
+                "RecordEvent": {"type": "object", "required": ["event"], "properties": {
+                    "event": {"type": "string", "enum": ["patient", "located", "source", "complete", "aborted"]}}},
+            },
+        },
+        "paths": {
+            CONTEXTS: {"post": {
+                "summary": "open a patient context", "security": [{"user": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateContext"}}}},
+                "responses": responses(json!({"201": {"description": "opened", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContextCreated"}}}}}), &["400", "401", "403", "503"]),
+            }},
+            RECORD: {"get": {
+                "summary": "the record: NDJSON events as sources answer, the whole record as JSON, or a FHIR R4 Bundle",
+                "security": [{"user": []}],
+                "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": responses(json!({"200": {"description": "the record", "content": {
+                    "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/RecordEvent"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Record"}},
+                    "application/fhir+json": {"schema": {"type": "object"}},
+                }}}), &["401", "404", "503"]),
+            }},
+            POINTERS: {
+                "put": {"summary": "publish pointers (one or many)", "security": [{"source": []}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pointers"}}}},
+                    "responses": responses(json!({"200": {"description": "stored"}}), &["400", "401", "403", "503"])},
+                "delete": {"summary": "withdraw pointers (one or many)", "security": [{"source": []}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pointers"}}}},
+                    "responses": responses(json!({"200": {"description": "removed"}}), &["400", "401", "403", "503"])},
+            },
+            HEALTHZ: {"get": {"summary": "the process is up", "responses": {"200": {"description": "ok"}}}},
+            READYZ: {"get": {"summary": "the store and the audit writer work", "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
+            OPENAPI: {"get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3.0"}}}},
+            DEMO_TOKEN: {"post": {"summary": "demo mode only, loopback only: a signed token for a demo user",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["user"], "properties": {
+                    "user": {"type": "string"}, "nhs_number": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "token"}, "400": {"description": "unknown user or bad NHS number"}}}},
+            DEMO_JWKS: {"get": {"summary": "demo mode only: the demo issuer's public keys", "responses": {"200": {"description": "JWKS"}}}},
+        },
+    })
+}
