@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use mcr_gateway::config::Config;
 use mcr_gateway::startup::Application;
-use mcr_gateway::store::{self, Location, Pointer};
+use mcr_gateway::store;
 use mcr_model::{Record, RecordEvent, SourceKind, SourceState};
 use mcr_sim::faults::{Fault, FaultRule};
 use mcr_sim::organisations::PROVIDERS;
@@ -42,12 +42,22 @@ async fn region(deadline_ms: u64) -> Region {
     .unwrap();
     let data = tempfile::tempdir().unwrap();
     let registry = data.path().join("sources.toml");
-    std::fs::write(&registry, support::region_registry(&sim, deadline_ms)).unwrap();
+    std::fs::write(
+        &registry,
+        mcr_sim::gateway_registry::registry_toml(&sim, deadline_ms),
+    )
+    .unwrap();
     let mut config = Config::for_demo(data.path().join("db"), PathBuf::from("."), String::new());
     config.sources = Some(registry);
     let app = Application::build(config).await.unwrap();
     let base = app.base_url();
     let server = tokio::spawn(app.run_until(std::future::pending()));
+    // The providers tell the locator whom they hold, signed with their own keys.
+    let published = mcr_sim::publisher::publish_all(&sim.state, &base).await;
+    assert!(
+        published.failures.is_empty() && published.pointers > 0,
+        "{published:?}"
+    );
     Region {
         sim,
         base,
@@ -58,11 +68,11 @@ async fn region(deadline_ms: u64) -> Region {
 }
 
 impl Region {
-    /// A living, consenting patient seen by at least `providers` providers, with their
-    /// providers' pointers published.
-    async fn patient_with_providers(&self, providers: usize) -> Patient {
+    /// A living, consenting patient seen by at least `providers` providers (whose
+    /// pointers the simulator has published).
+    fn patient_with_providers(&self, providers: usize) -> Patient {
         let population = &self.sim.state.population;
-        let p = (0..population.len())
+        (0..population.len())
             .filter_map(|i| population.patient(i))
             .find(|p| {
                 p.providers.len() >= providers
@@ -70,21 +80,7 @@ impl Region {
                     && p.deceased.is_none()
                     && !p.huge_record
             })
-            .expect("such a patient");
-        let store = store::open(Location::DataDir(&self.data.path().join("db")))
-            .await
-            .unwrap();
-        let pointers: Vec<Pointer> = p
-            .providers
-            .iter()
-            .map(|i| Pointer {
-                nhs_number: p.nhs_number.as_digits(),
-                source_id: PROVIDERS[*i].ods.to_ascii_lowercase(),
-                updated_ms: 1,
-            })
-            .collect();
-        store.put_pointers(&pointers).await.unwrap();
-        p
+            .expect("such a patient")
     }
 
     async fn open(&self, nhs: &str) -> (String, String) {
@@ -161,7 +157,7 @@ fn sources_in(record: &Record) -> Vec<(SourceKind, SourceState)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_sends_patient_located_each_source_then_complete_each_audited_first() {
     let r = region(5_000).await;
-    let p = r.patient_with_providers(2).await;
+    let p = r.patient_with_providers(2);
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
     let events = r.stream(&token, &ctx).await;
     let RecordEvent::Patient {
@@ -217,7 +213,7 @@ async fn the_stream_sends_patient_located_each_source_then_complete_each_audited
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gp_and_hospital_entries_arrive_together_each_naming_its_source() {
     let r = region(5_000).await;
-    let p = r.patient_with_providers(1).await;
+    let p = r.patient_with_providers(1);
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
     let record = r.record(&token, &ctx).await;
     assert!(
@@ -248,7 +244,7 @@ async fn gp_and_hospital_entries_arrive_together_each_naming_its_source() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_practice_times_out_without_holding_back_the_hospitals() {
     let r = region(1_500).await;
-    let p = r.patient_with_providers(1).await;
+    let p = r.patient_with_providers(1);
     r.sim.state.faults.add(FaultRule {
         source: p.practice_ods.clone(),
         latency: None,
@@ -290,7 +286,7 @@ async fn a_hanging_practice_times_out_without_holding_back_the_hospitals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_patient_broken_and_failing_sources_each_get_their_own_status() {
     let r = region(5_000).await;
-    let p = r.patient_with_providers(1).await;
+    let p = r.patient_with_providers(1);
     let hospital = PROVIDERS[p.providers[0]].ods;
     for (source, fault) in [
         (hospital.to_string(), Fault::WrongPatient),
@@ -339,7 +335,7 @@ async fn a_patient_no_source_holds_gets_an_empty_located_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_an_outcome_row_cannot_be_written_the_stream_is_aborted_before_any_source_data() {
     let r = region(5_000).await;
-    let p = r.patient_with_providers(1).await;
+    let p = r.patient_with_providers(1);
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
     sqlx::query(
         "CREATE TRIGGER fail_outcomes BEFORE INSERT ON audit WHEN NEW.action = 'record.source'
@@ -370,7 +366,7 @@ async fn when_an_outcome_row_cannot_be_written_the_stream_is_aborted_before_any_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fhir_form_has_a_provenance_per_source_and_validates_with_two_validators() {
     let r = region(5_000).await;
-    let p = r.patient_with_providers(2).await;
+    let p = r.patient_with_providers(2);
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
     let resp = r
         .http

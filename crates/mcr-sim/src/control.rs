@@ -28,6 +28,7 @@ pub fn router() -> Router<SimState> {
                 .delete(delete_faults),
         )
         .route("/_control/examples", get(get_examples))
+        .route("/_control/publish", axum::routing::post(post_publish))
         .route("/_control/replay", get(get_replay))
         .layer(middleware::from_fn(loopback_only))
 }
@@ -59,6 +60,21 @@ async fn put_faults(
 async fn post_fault(State(state): State<SimState>, Json(rule): Json<FaultRule>) -> StatusCode {
     state.faults.add(rule);
     StatusCode::NO_CONTENT
+}
+
+/// `POST /_control/publish {"locator_url": "http://…"}`: every provider publishes its
+/// pointers to that gateway now; answers when done with the counts.
+async fn post_publish(State(state): State<SimState>, Json(body): Json<Value>) -> Response {
+    let Some(url) = body["locator_url"].as_str() else {
+        return (StatusCode::BAD_REQUEST, "locator_url is required").into_response();
+    };
+    let done = crate::publisher::publish_all(&state, url).await;
+    let status = if done.failures.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    (status, Json(done)).into_response()
 }
 
 async fn delete_faults(State(state): State<SimState>) -> StatusCode {

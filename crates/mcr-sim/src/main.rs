@@ -38,6 +38,9 @@ struct Args {
     /// Number of GP practices.
     #[arg(long, global = true)]
     practices: Option<usize>,
+    /// Write the gateway's source registry (TOML) for this region to this file.
+    #[arg(long, global = true)]
+    registry_out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -97,6 +100,9 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("at most {} patients", mcr_sim::population::MAX_SIZE);
     }
     let sim = mcr_sim::start(config).await?;
+    if let Some(path) = &args.registry_out {
+        std::fs::write(path, mcr_sim::gateway_registry::registry_toml(&sim, 8_000))?;
+    }
     // The first stdout line is read by `cargo xtask` to find the demo practice.
     println!("mcr-sim gp-connect {}", sim.gp_base_url());
     for e in sim.endpoints().iter().skip(1) {

@@ -259,39 +259,3 @@ macro_rules! on_both_backends {
         )*
     };
 }
-
-/// The gateway registry (TOML) for a running simulator's region: every practice, every
-/// provider, and its demographics service, with `deadline_ms` for each source.
-pub fn region_registry(sim: &mcr_sim::RunningSim, deadline_ms: u64) -> String {
-    use mcr_sim::organisations::{PROVIDERS, ProviderKind};
-    let mut toml = format!(
-        "[demographics]\nbase_url = \"{}\"\ndeadline_ms = 3000\n",
-        sim.pds_url()
-    );
-    for e in sim.endpoints() {
-        let (id, kind, protocol) = match e.kind {
-            "gp-connect" => (
-                format!("gp-{}", e.id.to_ascii_lowercase()),
-                "gp-practice",
-                "gpconnect-stu3",
-            ),
-            "fhir-r4" => {
-                let kind = match PROVIDERS.iter().find(|p| p.ods == e.id).map(|p| p.kind) {
-                    Some(ProviderKind::AcuteTrust) => "acute-trust",
-                    Some(ProviderKind::MentalHealth) => "mental-health",
-                    _ => "community",
-                };
-                (e.id.to_ascii_lowercase(), kind, "fhir-r4")
-            }
-            _ => continue,
-        };
-        toml.push_str(&format!(
-            "\n[[source]]\nid = \"{id}\"\norganisation = \"{}\"\nods_code = \"{}\"\nkind = \"{kind}\"\n\
-             protocol = \"{protocol}\"\nbase_url = \"{}\"\ndeadline_ms = {deadline_ms}\n",
-            e.name.replace('"', "'"),
-            e.id,
-            e.url
-        ));
-    }
-    toml
-}
