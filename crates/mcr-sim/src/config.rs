@@ -89,6 +89,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_in_the_crate_parses() {
+        let c = SimConfig::from_toml(include_str!("../sim.example.toml")).unwrap();
+        assert_eq!(c.patients, 100_000);
+        assert_eq!(c.faults.len(), 2);
+        assert!(c.replay.is_empty());
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(SimConfig::from_toml("patient = 3").is_err());
     }

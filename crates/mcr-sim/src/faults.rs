@@ -323,10 +323,19 @@ fn pad_codes(v: &mut Value) {
     }
 }
 
-/// Replaces every NHS number identifier with the next valid number in the range.
+/// Replaces every NHS number identifier with the next valid number in the range, and
+/// every reference to a provider's patient (`Patient/<16 hex digits>`) with another
+/// patient's id, so searches by logical id come back for someone else too.
 fn swap_nhs_numbers(v: &mut Value) {
     match v {
         Value::Object(o) => {
+            if let Some(Value::String(reference)) = o.get_mut("reference")
+                && let Some(id) = reference.strip_prefix("Patient/")
+                && id.len() == 16
+                && let Ok(n) = u64::from_str_radix(id, 16)
+            {
+                *reference = format!("Patient/{:016x}", n ^ 1);
+            }
             if o.get("system").and_then(Value::as_str) == Some("https://fhir.nhs.uk/Id/nhs-number")
                 && let Some(Value::String(n)) = o.get_mut("value")
                 && let Some(other) = mcr_model::NhsNumber::parse(n)
@@ -369,6 +378,21 @@ mod tests {
             .unwrap();
         assert_ne!(n, "9990000018");
         assert!(mcr_model::NhsNumber::parse(n).is_ok());
+    }
+
+    #[test]
+    fn wrong_patient_points_r4_references_at_another_patient() {
+        let search = json!({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Observation",
+            "subject": {"reference": "Patient/00000000000000a0"}}}]});
+        let v: Value = serde_json::from_slice(&rewrite(
+            search.to_string().as_bytes(),
+            &Fault::WrongPatient,
+        ))
+        .unwrap();
+        assert_eq!(
+            v["entry"][0]["resource"]["subject"]["reference"],
+            "Patient/00000000000000a1"
+        );
     }
 
     #[test]

@@ -354,7 +354,8 @@ pub fn value(
                 let base = if y < 1.0 {
                     68.0 - 14.0 * y
                 } else {
-                    54.0 + 1.2 * (y - 1.0)
+                    // Creeps back up over the years, then plateaus as treatment is added.
+                    54.0 + 1.2 * (y - 1.0).min(8.0)
                 };
                 base + 4.0 * rng.normal()
             }

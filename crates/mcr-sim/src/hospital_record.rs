@@ -168,6 +168,13 @@ impl HospitalRecord {
                 } else {
                     rng.range(0, 2)
                 };
+                // The demo patient has been admitted, so the GP and hospital medication
+                // lists have something to disagree about.
+                let admissions = if p.index == 0 {
+                    admissions.max(1)
+                } else {
+                    admissions
+                };
                 for k in 0..admissions {
                     let d = when(&mut rng);
                     let which = rng.below(ADMISSION_DIAGNOSES.len() as u64) as usize;
@@ -187,18 +194,23 @@ impl HospitalRecord {
                 }
                 for _ in 0..rng.range(0, 2) {
                     let d = when(&mut rng);
-                    let problem = p
-                        .problems
-                        .first()
-                        .map_or(codes::ED_DIAGNOSES[0], |e| e.concept);
+                    let problem = p.problems.iter().find(|e| e.resolved.is_none());
+                    let service = match problem.map(|e| e.def) {
+                        Some(codes::DIABETES) | Some(8) => "Diabetes and endocrinology",
+                        Some(codes::HYPERTENSION) | Some(4) | Some(10) | Some(11) => "Cardiology",
+                        Some(2) | Some(3) => "Respiratory medicine",
+                        Some(codes::CKD) => "Renal medicine",
+                        Some(9) => "Trauma and orthopaedics",
+                        _ => "General medicine",
+                    };
                     encounters.push(Encounter {
                         kind: EncounterKind::Outpatient,
                         start: d,
                         minute: 9 * 60 + 15 * rng.below(28) as u32,
                         end: d,
-                        diagnosis: problem,
+                        diagnosis: problem.map_or(codes::ED_DIAGNOSES[0], |e| e.concept),
                         procedure: None,
-                        service: "Cardiology",
+                        service,
                     });
                 }
             }

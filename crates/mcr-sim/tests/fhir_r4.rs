@@ -187,3 +187,45 @@ async fn the_capability_statement_lists_the_searchable_types() {
         .collect();
     assert!(types.contains(&"DocumentReference") && types.contains(&"CarePlan"));
 }
+
+#[tokio::test]
+async fn the_same_seed_gives_byte_identical_searches_and_another_seed_other_people() {
+    let start_with = |seed| {
+        mcr_sim::start(SimConfig {
+            patients: 10_000,
+            seed,
+            ..SimConfig::default()
+        })
+    };
+    let (a, b, c) = (
+        start_with(1).await.unwrap(),
+        start_with(1).await.unwrap(),
+        start_with(2).await.unwrap(),
+    );
+    let body = |sim: &RunningSim, t: &str| {
+        let p = sim.state.population.patient(0).unwrap();
+        let provider = p.providers[0];
+        let ods = mcr_sim::organisations::PROVIDERS[provider].ods;
+        let id = mcr_sim::ids::patient_id(sim.state.population.seed(), provider, 0);
+        let url = format!("{}/{t}?patient={id}&_count=1000", sim.r4_url(ods));
+        let base = format!("http://{}", sim.addr);
+        async move {
+            reqwest::get(url)
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .replace(&base, "BASE")
+        }
+    };
+    for t in mcr_sim::fhir_r4::SEARCHABLE {
+        assert_eq!(body(&a, t).await, body(&b, t).await, "{t}");
+    }
+    let pds = |sim: &RunningSim| {
+        let url = format!("{}/Patient/9990000018", sim.pds_url());
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(pds(&a).await, pds(&b).await);
+    assert_ne!(pds(&a).await, pds(&c).await);
+}

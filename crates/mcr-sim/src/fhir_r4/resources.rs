@@ -317,30 +317,39 @@ pub fn of_type(
                 results.push(json!({"reference": format!("Observation/{id}-obs-{k}-{j}")}));
                 continue;
             }
+            // The hot path of Observation searches: Values are moved in rather than
+            // interpolated into `json!`, which would copy each through `to_value`.
             let mut r = json!({
                 "status": "final",
-                "category": [coded("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "Laboratory")],
                 "code": {"coding": [
                     {"system": LOINC, "code": t.loinc.code, "display": t.loinc.display},
                     {"system": SNOMED, "code": t.snomed.code, "display": t.snomed.display}]},
-                "encounter": enc(*e),
                 "effectiveDateTime": date_time(report.day, 10 * 60),
                 "issued": date_time(report.day, 13 * 60),
-                "performer": [me.clone()],
-                "valueQuantity": quantity(t, *v),
             });
+            r["category"] = Value::Array(vec![coded(
+                "http://terminology.hl7.org/CodeSystem/observation-category",
+                "laboratory",
+                "Laboratory",
+            )]);
+            r["encounter"] = enc(*e);
+            r["performer"] = Value::Array(vec![me.clone()]);
+            r["valueQuantity"] = quantity(t, *v);
             if let Some((lo, hi)) = t.range {
-                r["referenceRange"] = json!([{"low": quantity(t, lo), "high": quantity(t, hi)}]);
+                let mut range = serde_json::Map::new();
+                range.insert("low".into(), quantity(t, lo));
+                range.insert("high".into(), quantity(t, hi));
+                r["referenceRange"] = Value::Array(vec![Value::Object(range)]);
             }
             if let Some(flag) = interpretation(t, *v) {
-                r["interpretation"] = json!([coded(
+                r["interpretation"] = Value::Array(vec![coded(
                     "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
                     flag,
                     match flag {
                         "H" => "High",
                         "L" => "Low",
                         _ => "Normal",
-                    }
+                    },
                 )]);
             }
             results.push(
