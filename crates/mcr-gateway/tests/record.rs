@@ -422,3 +422,50 @@ async fn the_fhir_form_has_a_provenance_per_source_and_validates_with_two_valida
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_rate_limits_truncated_and_dripping_answers_fail_only_their_source() {
+    let r = region(1_500).await;
+    let p = r.patient_with_providers(1);
+    let faults = [
+        (Fault::Status { status: 503 }, SourceState::Failed),
+        (
+            Fault::TooManyRequests { retry_after_s: 30 },
+            SourceState::Failed,
+        ),
+        (Fault::Truncated, SourceState::Failed),
+        (
+            Fault::SlowDrip {
+                bytes_per_second: 20,
+            },
+            SourceState::TimedOut,
+        ),
+    ];
+    for (fault, expected) in faults {
+        r.sim.state.faults.replace(vec![FaultRule {
+            source: p.practice_ods.clone(),
+            latency: None,
+            fault: Some(fault.clone()),
+            rate: 1.0,
+        }]);
+        let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+        let record = r.record(&token, &ctx).await;
+        let gp = record
+            .sources
+            .iter()
+            .find(|s| s.source.kind == SourceKind::GpPractice)
+            .unwrap();
+        assert_eq!(gp.state, expected, "{fault:?}: {:?}", gp.message);
+        assert!(
+            record.sources.iter().any(
+                |s| s.source.kind != SourceKind::GpPractice && s.state == SourceState::Answered
+            ),
+            "{fault:?}: the hospitals still answer"
+        );
+        assert!(record.sections.iter().all(|s| {
+            s.entries
+                .iter()
+                .all(|e| e.source.kind != SourceKind::GpPractice)
+        }));
+    }
+}
