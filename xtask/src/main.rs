@@ -75,6 +75,11 @@ fn bench(args: &[String]) -> Result<()> {
     let results = target_dir().join("bench/results.json");
     tools::run(
         std::process::Command::new("cargo")
+            .args(["build", "--release", "-p", "mcr-gateway"])
+            .current_dir(root()),
+    )?;
+    tools::run(
+        std::process::Command::new("cargo")
             .args([
                 "run",
                 "--release",
@@ -90,6 +95,8 @@ fn bench(args: &[String]) -> Result<()> {
             .arg(root().join("BENCHMARKS.md"))
             .arg("--root")
             .arg(root())
+            .arg("--gateway-bin")
+            .arg(target_dir().join("release/mcr-gateway"))
             .env("MCR_BENCH_COMMIT", commit)
             .env("RUST_LOG", "warn")
             .current_dir(root()),

@@ -5,6 +5,7 @@
 //! Absolute figures drift on shared machines; the ratios against a baseline measured
 //! in the same run are what to compare across runs.
 
+mod fanout;
 mod pg;
 mod store;
 
@@ -45,7 +46,18 @@ async fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| ".".into());
     let duration = Duration::from_secs(seconds);
-    let figures = store::run(duration, &root).await?;
+    let suite = arg(&args, "--suite").unwrap_or_else(|| "all".into());
+    let figures = if suite == "fanout" {
+        Vec::new()
+    } else {
+        store::run(duration, &root).await?
+    };
+    let fanout = match arg(&args, "--gateway-bin") {
+        Some(bin) if suite != "store" => {
+            Some(fanout::run(duration, std::path::Path::new(&bin)).await?)
+        }
+        _ => None,
+    };
 
     println!(
         "\n{:<58} {:>10} {:>12} {:>44}",
@@ -73,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             "per_second": f.per_second,
             "baseline": f.baseline.as_ref().map(|(n, b)| json!({"name": n, "per_second": b, "ratio": f.per_second / b})),
         })).collect::<Vec<_>>(),
+        "fanout": fanout,
     });
     if let Some(path) = json_out {
         if let Some(dir) = path.parent() {
@@ -81,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
     }
     if let Some(path) = markdown_out {
-        std::fs::write(&path, markdown(&results, &figures))?;
+        std::fs::write(&path, markdown(&results, &figures, fanout.as_ref()))?;
     }
     Ok(())
 }
@@ -100,7 +113,11 @@ fn machine() -> String {
     format!("{cpus} × {model}")
 }
 
-fn markdown(results: &serde_json::Value, figures: &[Figure]) -> String {
+fn markdown(
+    results: &serde_json::Value,
+    figures: &[Figure],
+    fanout: Option<&fanout::Fanout>,
+) -> String {
     let mut md = String::from(
         "# Benchmarks\n\nWritten by `cargo xtask bench`; every figure is shown beside a baseline measured in the \
          same run on the same machine, and the ratio is what to compare between runs. Nothing here is a \
@@ -126,6 +143,34 @@ fn markdown(results: &serde_json::Value, figures: &[Figure]) -> String {
         md.push_str(&format!(
             "| {} | {} | {:.0} | {} {} | {} |\n",
             f.name, f.backend, f.per_second, bname, bval, ratio
+        ));
+    }
+    if let Some(f) = fanout {
+        md.push_str(
+            "\n## Gateway vs the bare fan-out client\n\nThe same source requests, for patients with three sources (their practice and two \
+             providers) at ~50 ms a request (normal, sd 10 ms): the bare client calls the gateway's adapters \
+             concurrently with nothing around them; the gateway is the real release process (token, context, \
+             locator, audit rows, NDJSON stream). Targets from issue 5: p99 ratio ≤ 1.05, first-source overhead \
+             ≤ 20 ms, peak RSS ≤ 100 MB at 200 concurrent.\n\n\
+             | load | views/s | gateway p50 / p99 ms | bare p50 / p99 ms | p99 ratio | first-source overhead (p50) |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for s in &f.shapes {
+            md.push_str(&format!(
+                "| {} | {:.0} | {:.0} / {:.0} | {:.0} / {:.0} | {:.2} | {:.1} ms |\n",
+                s.load,
+                s.views_per_s,
+                s.gateway_p50_ms,
+                s.gateway_p99_ms,
+                s.bare_p50_ms,
+                s.bare_p99_ms,
+                s.gateway_p99_ms / s.bare_p99_ms,
+                s.first_source_overhead_p50_ms
+            ));
+        }
+        md.push_str(&format!(
+            "\nGateway peak RSS over the whole run: {:.0} MiB.\n",
+            f.gateway_peak_rss_mib
         ));
     }
     md.push_str(

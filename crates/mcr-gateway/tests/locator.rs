@@ -2,6 +2,9 @@
 //! their own signed tokens, only for themselves; the locator then asks them.
 #![allow(missing_docs)]
 
+#[macro_use]
+mod support;
+
 use std::path::PathBuf;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
@@ -97,42 +100,11 @@ impl Setup {
 
     /// The located sources' ids for `nhs`, as an A&E doctor's record shows them.
     async fn located(&self, nhs: &str) -> Vec<String> {
-        let token: Value = self
-            .http
-            .post(format!("{}/demo/token", self.base))
-            .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["access_token"].as_str().unwrap();
-        let created: Value = self
-            .http
-            .post(format!("{}/api/v1/contexts", self.base))
-            .bearer_auth(token)
-            .json(&json!({"nhs_number": nhs}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let record: Value = self
-            .http
-            .get(format!(
-                "{}/api/v1/contexts/{}/record",
-                self.base,
-                created["context_id"].as_str().unwrap()
-            ))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = support::demo_token(&self.http, &self.base, "ae-doctor", nhs).await;
+        let ctx = support::open_context(&self.http, &self.base, &token, nhs).await;
+        let resp =
+            support::get_record(&self.http, &self.base, &token, &ctx, "application/json").await;
+        let record: Value = resp.json().await.unwrap();
         record["located"]
             .as_array()
             .unwrap()
@@ -202,24 +174,9 @@ async fn a_source_cannot_publish_for_another_and_nothing_is_stored() {
 async fn user_tokens_and_tokens_signed_with_another_sources_key_are_refused() {
     let s = setup().await;
     let (a, _) = patients(&s);
-    let user: Value = s
-        .http
-        .post(format!("{}/demo/token", s.base))
-        .json(&json!({"user": "ae-doctor", "nhs_number": a}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let user = support::demo_token(&s.http, &s.base, "ae-doctor", &a).await;
     let pointer = json!({"nhs_number": a, "source_id": "rr8"});
-    let (status, _) = s
-        .send(
-            reqwest::Method::PUT,
-            user["access_token"].as_str().unwrap(),
-            pointer.clone(),
-        )
-        .await;
+    let (status, _) = s.send(reqwest::Method::PUT, &user, pointer.clone()).await;
     assert_eq!(status, 401);
     // rae's key claiming to be rr8.
     let (status, _) = s

@@ -44,27 +44,9 @@ async fn a_gateway_whose_database_is_gone_is_not_ready_and_serves_no_data() {
     );
 
     let nhs = nhs_for_index(0).as_digits();
-    let token: Value = http
-        .post(format!("{base}/demo/token"))
-        .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap();
-    let created: Value = http
-        .post(format!("{base}/api/v1/contexts"))
-        .bearer_auth(token)
-        .json(&json!({"nhs_number": nhs}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ctx = created["context_id"].as_str().unwrap();
+    let token = support::demo_token(&http, &base, "ae-doctor", &nhs).await;
+    let token = token.as_str();
+    let ctx = support::open_context(&http, &base, token, &nhs).await;
 
     // The database disappears under the running gateway.
     let admin =
@@ -78,12 +60,7 @@ async fn a_gateway_whose_database_is_gone_is_not_ready_and_serves_no_data() {
 
     let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
-    let resp = http
-        .get(format!("{base}/api/v1/contexts/{ctx}/record"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let resp = support::get_record(&http, &base, token, &ctx, "application/json").await;
     assert_eq!(resp.status(), 503);
     let body = resp.text().await.unwrap();
     let family = mcr_sim::population::Population::new(8)

@@ -16,7 +16,7 @@ use mcr_model::{Record, RecordEvent, SourceKind, SourceState};
 use mcr_sim::faults::{Fault, FaultRule};
 use mcr_sim::organisations::PROVIDERS;
 use mcr_sim::population::Patient;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::Connection;
 
 struct Region {
@@ -84,52 +84,21 @@ impl Region {
     }
 
     async fn open(&self, nhs: &str) -> (String, String) {
-        let token: Value = self
-            .http
-            .post(format!("{}/demo/token", self.base))
-            .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["access_token"].as_str().unwrap().to_string();
-        let created: Value = self
-            .http
-            .post(format!("{}/api/v1/contexts", self.base))
-            .bearer_auth(&token)
-            .json(&json!({"nhs_number": nhs}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (token, created["context_id"].as_str().unwrap().to_string())
+        let token = support::demo_token(&self.http, &self.base, "ae-doctor", nhs).await;
+        let ctx = support::open_context(&self.http, &self.base, &token, nhs).await;
+        (token, ctx)
     }
 
     async fn record(&self, token: &str, ctx: &str) -> Record {
-        let resp = self
-            .http
-            .get(format!("{}/api/v1/contexts/{ctx}/record", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        let resp =
+            support::get_record(&self.http, &self.base, token, ctx, "application/json").await;
         assert_eq!(resp.status(), 200);
         resp.json().await.unwrap()
     }
 
     async fn stream(&self, token: &str, ctx: &str) -> Vec<RecordEvent> {
-        let resp = self
-            .http
-            .get(format!("{}/api/v1/contexts/{ctx}/record", self.base))
-            .header("Accept", "application/x-ndjson")
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        let resp =
+            support::get_record(&self.http, &self.base, token, ctx, "application/x-ndjson").await;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["content-type"], "application/x-ndjson");
         let body = resp.text().await.unwrap();
@@ -353,13 +322,7 @@ async fn when_an_outcome_row_cannot_be_written_the_stream_is_aborted_before_any_
         events[2]
     );
     assert_eq!(events.len(), 3, "nothing after aborted");
-    let resp = r
-        .http
-        .get(format!("{}/api/v1/contexts/{ctx}/record", r.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let resp = support::get_record(&r.http, &r.base, &token, &ctx, "application/json").await;
     assert_eq!(resp.status(), 503, "the whole-record form refuses instead");
 }
 
@@ -368,14 +331,7 @@ async fn the_fhir_form_has_a_provenance_per_source_and_validates_with_two_valida
     let r = region(5_000).await;
     let p = r.patient_with_providers(2);
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
-    let resp = r
-        .http
-        .get(format!("{}/api/v1/contexts/{ctx}/record", r.base))
-        .header("Accept", "application/fhir+json")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let resp = support::get_record(&r.http, &r.base, &token, &ctx, "application/fhir+json").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/fhir+json");
     let bundle: Value = resp.json().await.unwrap();

@@ -5,6 +5,9 @@
 //! `gpconnect_fixtures.rs`.)
 #![allow(missing_docs)]
 
+#[macro_use]
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -217,35 +220,10 @@ async fn uk_core_and_synthea_records_replayed_over_http_give_the_counts_of_an_in
             .await
             .unwrap();
         assert_eq!(resp.status(), 200);
-        let user: Value = http
-            .post(format!("{base}/demo/token"))
-            .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
-            .send()
+        let user = support::demo_token(&http, &base, "ae-doctor", nhs).await;
+        let ctx = support::open_context(&http, &base, &user, nhs).await;
+        let record: Record = support::get_record(&http, &base, &user, &ctx, "application/json")
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let user = user["access_token"].as_str().unwrap();
-        let created: Value = http
-            .post(format!("{base}/api/v1/contexts"))
-            .bearer_auth(user)
-            .json(&json!({"nhs_number": nhs}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let record: Record = http
-            .get(format!(
-                "{base}/api/v1/contexts/{}/record",
-                created["context_id"].as_str().unwrap()
-            ))
-            .bearer_auth(user)
-            .send()
-            .await
-            .unwrap()
             .json()
             .await
             .unwrap();

@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
 use mcr_sim::population::nhs_for_index;
-use serde_json::{Value, json};
 use support::PgTestDb;
 
 struct Gateway {
@@ -77,18 +76,7 @@ async fn two_replicas_on_one_postgres_keep_one_verified_chain_with_every_row() {
     let b = start_gateway(&db, &sim.gp_base_url(), Some(&a.url));
     let http = reqwest::Client::new();
     let nhs = nhs_for_index(0).as_digits();
-    let token: String = http
-        .post(format!("{}/demo/token", a.url))
-        .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .into();
+    let token = support::demo_token(&http, &a.url, "ae-doctor", &nhs).await;
     let mut views = Vec::new();
     for i in 0..200 {
         let (open_at, read_at) = if i % 2 == 0 {
@@ -98,26 +86,8 @@ async fn two_replicas_on_one_postgres_keep_one_verified_chain_with_every_row() {
         };
         let (http, token, nhs) = (http.clone(), token.clone(), nhs.clone());
         views.push(tokio::spawn(async move {
-            let created: Value = http
-                .post(format!("{open_at}/api/v1/contexts"))
-                .bearer_auth(&token)
-                .json(&json!({"nhs_number": nhs}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let ctx = created["context_id"]
-                .as_str()
-                .expect("a context")
-                .to_string();
-            let resp = http
-                .get(format!("{read_at}/api/v1/contexts/{ctx}/record"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+            let ctx = support::open_context(&http, &open_at, &token, &nhs).await;
+            let resp = support::get_record(&http, &read_at, &token, &ctx, "application/json").await;
             assert_eq!(
                 resp.status(),
                 200,

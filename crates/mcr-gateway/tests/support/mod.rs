@@ -259,3 +259,51 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// A demo token for `user`, launched in `nhs`'s context, from the gateway at `base`.
+pub async fn demo_token(http: &reqwest::Client, base: &str, user: &str, nhs: &str) -> String {
+    let body: serde_json::Value = http
+        .post(format!("{base}/demo/token"))
+        .json(&serde_json::json!({"user": user, "nhs_number": nhs}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().expect("a token").to_string()
+}
+
+/// Opens a patient context for `nhs`; returns its id.
+pub async fn open_context(http: &reqwest::Client, base: &str, token: &str, nhs: &str) -> String {
+    let created: serde_json::Value = http
+        .post(format!("{base}/api/v1/contexts"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"nhs_number": nhs}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["context_id"]
+        .as_str()
+        .expect("a context")
+        .to_string()
+}
+
+/// `GET` the record of context `ctx` with `accept`.
+pub async fn get_record(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ctx: &str,
+    accept: &str,
+) -> reqwest::Response {
+    http.get(format!("{base}/api/v1/contexts/{ctx}/record"))
+        .header("Accept", accept)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
