@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use mcr_gateway::config::Config;
 use mcr_gateway::startup::Application;
 use mcr_sim::population::nhs_for_index;
-use serde_json::{Value, json};
 use sqlx::Connection;
 use support::PgTestDb;
 
