@@ -105,18 +105,27 @@ async fn gateway_view(
     Ok((first.unwrap_or(total), total))
 }
 
-/// One view by the bare client: (fastest source, slowest source).
+/// One view by the bare client, making the same requests the gateway makes — the
+/// providers at once, the demographics service then the practice — with nothing else:
+/// (fastest source, slowest source).
 async fn bare_view(
-    sources: &[Arc<Source>],
-    nhs: &NhsNumber,
+    v: &Viewer,
     claims: &Claims,
+    pds: &(reqwest::Client, String),
 ) -> (Duration, Duration) {
     let started = Instant::now();
-    let times = futures_util::future::join_all(sources.iter().map(|s| async move {
-        s.fetch(nhs, claims).await;
+    let providers = futures_util::future::join_all(v.providers.iter().map(|s| async move {
+        s.fetch(&v.nhs, claims).await;
         started.elapsed()
-    }))
-    .await;
+    }));
+    let practice = async {
+        let _ =
+            mcr_gateway::sources::pds::lookup(&pds.0, &pds.1, Duration::from_secs(3), &v.nhs).await;
+        v.practice.fetch(&v.nhs, claims).await;
+        started.elapsed()
+    };
+    let (mut times, gp) = futures_util::future::join(providers, practice).await;
+    times.push(gp);
     (
         times.iter().min().copied().unwrap_or_default(),
         times.iter().max().copied().unwrap_or_default(),
@@ -127,7 +136,8 @@ struct Viewer {
     nhs: NhsNumber,
     token: String,
     ctx: String,
-    sources: Vec<Arc<Source>>,
+    practice: Arc<Source>,
+    providers: Vec<Arc<Source>>,
 }
 
 /// Runs the fan-out suite; `gateway_bin` is the release `mcr-gateway`.
@@ -219,16 +229,25 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
             .await?
             .json()
             .await?;
-        let ids = std::iter::once(format!("gp-{}", p.practice_ods.to_ascii_lowercase())).chain(
-            p.providers.iter().map(|i| {
-                mcr_sim::organisations::PROVIDERS[*i]
-                    .ods
-                    .to_ascii_lowercase()
-            }),
-        );
-        let sources = ids
-            .filter_map(|id| registry.by_id(&id).cloned())
-            .map(|c| Arc::new(Source::new(c, source_http.clone())))
+        let source = |id: String| {
+            registry
+                .by_id(&id)
+                .cloned()
+                .map(|c| Arc::new(Source::new(c, source_http.clone())))
+        };
+        let Some(practice) = source(format!("gp-{}", p.practice_ods.to_ascii_lowercase())) else {
+            continue;
+        };
+        let providers = p
+            .providers
+            .iter()
+            .filter_map(|i| {
+                source(
+                    mcr_sim::organisations::PROVIDERS[*i]
+                        .ods
+                        .to_ascii_lowercase(),
+                )
+            })
             .collect();
         viewers.push(Arc::new(Viewer {
             nhs: p.nhs_number.clone(),
@@ -237,7 +256,8 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
-            sources,
+            practice,
+            providers,
         }));
     }
     anyhow::ensure!(!viewers.is_empty(), "no patient with three sources");
@@ -253,12 +273,10 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
     let mut shapes = Vec::new();
     for load in [Load::Concurrent(200), Load::Rate(50), Load::Rate(500)] {
         let claims = claims.clone();
+        let pds = Arc::new((source_http.clone(), sim.pds_url()));
         let (bare, _) = drive(load, duration, &viewers, move |v| {
-            let claims = claims.clone();
-            async move {
-                let (fast, slow) = bare_view(&v.sources, &v.nhs, &claims).await;
-                Ok((fast, slow))
-            }
+            let (claims, pds) = (claims.clone(), pds.clone());
+            async move { Ok(bare_view(&v, &claims, &pds).await) }
         })
         .await?;
         let (base, http) = (gateway.url.clone(), http.clone());

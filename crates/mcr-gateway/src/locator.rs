@@ -16,12 +16,12 @@ use crate::registry::Registry;
 use crate::sources::{Source, pds};
 use crate::store::Store;
 
-/// The sources found for a patient, and who the patient is.
-pub struct Located {
+/// Who the patient is and which practice holds their GP record.
+pub struct Registration {
     /// Demographics from the demographics service, if it knew the patient.
     pub patient: Option<Demographics>,
-    /// The sources to ask: the registered practice first, then the pointers'.
-    pub sources: Vec<Arc<Source>>,
+    /// The registered practice, if it is connected.
+    pub practice: Option<Arc<Source>>,
     /// Anything the clinician should know about how the sources were found.
     pub notes: Vec<String>,
 }
@@ -55,65 +55,62 @@ impl Locator {
         &self.registry
     }
 
-    /// The sources holding `nhs`'s record.
-    pub async fn locate(&self, nhs: &NhsNumber) -> Result<Located, AppError> {
-        let mut located = Located {
+    /// The providers that have published pointers to `nhs`'s record (a quick store
+    /// lookup, so their fetches can start while the demographics service is asked).
+    pub async fn pointer_sources(&self, nhs: &NhsNumber) -> Result<Vec<Arc<Source>>, AppError> {
+        let pointers = self.store.pointers_for(&nhs.as_digits()).await?;
+        Ok(pointers
+            .iter()
+            .filter_map(|p| self.sources.get(&p.source_id).cloned())
+            .collect())
+    }
+
+    /// The patient's demographics and registered practice, from the demographics service
+    /// (or, without one, the only practice configured).
+    pub async fn registration(&self, nhs: &NhsNumber) -> Registration {
+        let mut found = Registration {
             patient: None,
-            sources: vec![],
+            practice: None,
             notes: vec![],
         };
-        match &self.registry.demographics {
-            Some(service) => {
-                let deadline = std::time::Duration::from_millis(service.deadline_ms);
-                match pds::lookup(&self.http, &service.base_url, deadline, nhs).await {
-                    Ok(Some(answer)) => {
-                        let practice = answer
-                            .practice_ods
-                            .as_deref()
-                            .and_then(|ods| self.registry.gp_practice(ods));
-                        let mut patient = answer.patient;
-                        patient.registered_practice =
-                            answer.practice_ods.as_ref().map(|ods| PracticeRef {
-                                ods_code: ods.clone(),
-                                name: practice
-                                    .map(|p| p.organisation.clone())
-                                    .unwrap_or_else(|| "Not known".into()),
-                            });
-                        match (practice, &answer.practice_ods) {
-                            (Some(p), _) => located.sources.extend(self.sources.get(&p.id).cloned()),
-                            (None, Some(ods)) => located
-                                .notes
-                                .push(format!("the registered practice ({ods}) is not connected to this shared care record")),
-                            (None, None) => located.notes.push("the patient has no registered practice".into()),
-                        }
-                        located.patient = Some(patient);
-                    }
-                    Ok(None) => located
+        let Some(service) = &self.registry.demographics else {
+            found.practice = self
+                .registry
+                .sole_gp_practice()
+                .and_then(|p| self.sources.get(&p.id))
+                .cloned();
+            return found;
+        };
+        let deadline = std::time::Duration::from_millis(service.deadline_ms);
+        match pds::lookup(&self.http, &service.base_url, deadline, nhs).await {
+            Ok(Some(answer)) => {
+                let practice = answer
+                    .practice_ods
+                    .as_deref()
+                    .and_then(|ods| self.registry.gp_practice(ods));
+                let mut patient = answer.patient;
+                patient.registered_practice = answer.practice_ods.as_ref().map(|ods| PracticeRef {
+                    ods_code: ods.clone(),
+                    name: practice
+                        .map(|p| p.organisation.clone())
+                        .unwrap_or_else(|| "Not known".into()),
+                });
+                match (practice, &answer.practice_ods) {
+                    (Some(p), _) => found.practice = self.sources.get(&p.id).cloned(),
+                    (None, Some(ods)) => found
                         .notes
-                        .push("the demographics service does not know this NHS number".into()),
-                    Err(e) => located
-                        .notes
-                        .push(format!("the demographics service could not be asked: {e}")),
+                        .push(format!("the registered practice ({ods}) is not connected to this shared care record")),
+                    (None, None) => found.notes.push("the patient has no registered practice".into()),
                 }
+                found.patient = Some(patient);
             }
-            None => located.sources.extend(
-                self.registry
-                    .sole_gp_practice()
-                    .and_then(|p| self.sources.get(&p.id))
-                    .cloned(),
-            ),
+            Ok(None) => found
+                .notes
+                .push("the demographics service does not know this NHS number".into()),
+            Err(e) => found
+                .notes
+                .push(format!("the demographics service could not be asked: {e}")),
         }
-        for pointer in self.store.pointers_for(&nhs.as_digits()).await? {
-            let known = self.sources.get(&pointer.source_id);
-            if let Some(source) = known
-                && !located
-                    .sources
-                    .iter()
-                    .any(|s| s.reference.id == source.reference.id)
-            {
-                located.sources.push(source.clone());
-            }
-        }
-        Ok(located)
+        found
     }
 }

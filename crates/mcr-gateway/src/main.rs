@@ -5,6 +5,10 @@ use clap::Parser;
 use mcr_gateway::cli::{self, Cli};
 use mcr_gateway::startup::Application;
 
+/// mimalloc: many small, short-lived allocations per view (JSON trees) across threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -1,22 +1,60 @@
-//! One view of a record: ask every located source at once and emit the record's events
-//! in order — `patient`, `located`, one `source` per source as it finishes, `complete`.
+//! One view of a record: every located source asked at once, and the record's events
+//! emitted in order — `patient`, `located`, one `source` per source as it finishes,
+//! `complete`.
 //!
-//! Audit ordering: the caller has committed the access row before this starts; here a
-//! chained outcome row is committed before each `source` event is sent. If an audit
-//! write fails, `aborted` is sent and nothing more; the remaining upstream calls are
-//! cancelled. If the receiver goes away (the client disconnected), the upstream calls
-//! are cancelled too.
+//! Fetches start as soon as each source is known: the providers' (from their pointers)
+//! while the demographics service is still being asked, the registered practice's when
+//! it answers. Nothing is *sent* before the access row is committed (the caller commits
+//! it before [`run`]), and each `source` event only after that source's outcome row is
+//! committed; if an audit write fails, `aborted` is sent and nothing more, and the
+//! remaining upstream calls are cancelled — as they are when the client goes away.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use mcr_model::{Demographics, NhsNumber, RecordEvent, SourceState, SourceStatus};
+use mcr_model::{Demographics, NhsNumber, RecordEvent, SourceRef, SourceState, SourceStatus};
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{Id, JoinSet};
 
 use crate::audit::{Action, AuditEntry, AuditLog, Outcome};
 use crate::auth::Claims;
-use crate::locator::Located;
-use crate::sources::SourceResult;
+use crate::sources::{Source, SourceResult};
+
+type Finished = (SourceResult, Option<Demographics>);
+
+/// The upstream fetches of one view, started as sources become known.
+#[derive(Default)]
+pub struct Fetches {
+    tasks: JoinSet<Finished>,
+    pending: HashMap<Id, SourceRef>,
+    asked: Vec<SourceRef>,
+}
+
+impl Fetches {
+    /// Starts asking `source` (once per source); `first` puts it at the head of the
+    /// `located` list (the registered practice).
+    pub fn ask(&mut self, source: Arc<Source>, nhs: &NhsNumber, claims: &Claims, first: bool) {
+        if self.asked.iter().any(|s| s.id == source.reference.id) {
+            return;
+        }
+        let reference = source.reference.clone();
+        let (nhs, claims) = (nhs.clone(), claims.clone());
+        let handle = self
+            .tasks
+            .spawn(async move { source.fetch(&nhs, &claims).await });
+        self.pending.insert(handle.id(), reference.clone());
+        if first {
+            self.asked.insert(0, reference);
+        } else {
+            self.asked.push(reference);
+        }
+    }
+
+    /// The sources being asked, in `located` order.
+    pub fn asked(&self) -> &[SourceRef] {
+        &self.asked
+    }
+}
 
 /// Everything a view needs.
 pub struct View {
@@ -26,8 +64,10 @@ pub struct View {
     pub nhs: NhsNumber,
     /// The context the view is in.
     pub context_id: String,
-    /// What the locator found.
-    pub located: Located,
+    /// Demographics from the demographics service.
+    pub patient: Option<Demographics>,
+    /// The fetches in flight.
+    pub fetches: Fetches,
     /// Where outcome rows go.
     pub audit: AuditLog,
 }
@@ -46,29 +86,18 @@ pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>
         claims,
         nhs,
         context_id,
-        located,
+        patient,
+        fetches,
         audit,
     } = view;
-    let references = located
-        .sources
-        .iter()
-        .map(|s| s.reference.clone())
-        .collect::<Vec<_>>();
-    let mut tasks = JoinSet::new();
-    let mut pending = HashMap::new();
-    for source in located.sources {
-        let (nhs, claims) = (nhs.clone(), claims.clone());
-        let reference = source.reference.clone();
-        let handle = tasks.spawn(async move { source.fetch(&nhs, &claims).await });
-        pending.insert(handle.id(), reference);
-    }
+    let Fetches {
+        mut tasks,
+        pending,
+        asked,
+    } = fetches;
     let opening = [
-        RecordEvent::Patient {
-            patient: located.patient,
-        },
-        RecordEvent::Located {
-            sources: references,
-        },
+        RecordEvent::Patient { patient },
+        RecordEvent::Located { sources: asked },
     ];
     for event in opening {
         if tx.send((event, None)).await.is_err() {
@@ -89,15 +118,10 @@ pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>
                     continue;
                 };
                 tracing::error!(source = %reference.id, error = %e, "source task failed");
-                let status = SourceStatus::new(
-                    reference,
-                    SourceState::Failed,
-                    None,
-                    Some("the gateway could not ask this source".into()),
-                );
+                let message = Some("the gateway could not ask this source".into());
                 (
                     SourceResult {
-                        status,
+                        status: SourceStatus::new(reference, SourceState::Failed, None, message),
                         sections: vec![],
                     },
                     None,

@@ -15,7 +15,7 @@ use super::AppState;
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::auth::{Claims, bearer_token};
 use crate::error::AppError;
-use crate::view::{View, prefer_patient, run};
+use crate::view::{Fetches, View, prefer_patient, run};
 
 /// The NDJSON media type of the streamed record.
 pub const NDJSON: &str = "application/x-ndjson";
@@ -97,13 +97,19 @@ pub async fn get_record(
 ) -> Result<Response, AppError> {
     let claims = authenticate(&state, &headers).await?;
     let context = state.contexts.touch(&ctx, &claims.sub).await?;
-    let located = state.locator.locate(&context.nhs_number).await?;
-    let asked: Vec<&str> = located
-        .sources
-        .iter()
-        .map(|s| s.reference.id.as_str())
-        .collect();
-    let detail = format!(
+    let nhs = context.nhs_number.clone();
+    // Providers known from their pointers are asked at once; the registered practice
+    // when the demographics service has said which it is.
+    let mut fetches = Fetches::default();
+    for source in state.locator.pointer_sources(&nhs).await? {
+        fetches.ask(source, &nhs, &claims, false);
+    }
+    let registration = state.locator.registration(&nhs).await;
+    if let Some(practice) = registration.practice {
+        fetches.ask(practice, &nhs, &claims, true);
+    }
+    let asked: Vec<&str> = fetches.asked().iter().map(|s| s.id.as_str()).collect();
+    let mut detail = format!(
         "asking: {}",
         if asked.is_empty() {
             "none".into()
@@ -111,8 +117,12 @@ pub async fn get_record(
             asked.join(", ")
         }
     );
-    let digits = context.nhs_number.as_digits();
-    // The access row is committed before any event is produced.
+    for note in &registration.notes {
+        detail.push_str(&format!("; {note}"));
+    }
+    let digits = nhs.as_digits();
+    // The access row is committed before any event is sent (dropping `fetches` on
+    // failure cancels the upstream calls).
     state
         .audit
         .record(AuditEntry {
@@ -127,9 +137,10 @@ pub async fn get_record(
     let (tx, rx) = mpsc::channel(16);
     let view = View {
         claims,
-        nhs: context.nhs_number,
+        nhs,
         context_id: context.id,
-        located,
+        patient: registration.patient,
+        fetches,
         audit: state.audit.clone(),
     };
     tokio::spawn(run(view, tx));
