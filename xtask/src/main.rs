@@ -46,11 +46,15 @@ fn main() -> Result<()> {
 }
 
 /// The repository root (the parent of `xtask/`).
+///
+/// Read at run time from the `CARGO_MANIFEST_DIR` that `cargo run` sets, not baked in at
+/// compile time: clones at different paths may share one `CARGO_TARGET_DIR`, and cargo
+/// may then run an `xtask` binary built from another clone.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the repository")
-        .to_path_buf()
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().expect("xtask lives in the repository").to_path_buf()
 }
 
 /// Cargo's target directory: `CARGO_TARGET_DIR` if set, else `target/` in the root.
