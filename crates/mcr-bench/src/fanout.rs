@@ -17,7 +17,6 @@ use mcr_gateway::registry::Registry;
 use mcr_gateway::sources::Source;
 use mcr_model::NhsNumber;
 use mcr_sim::faults::{FaultRule, Latency};
-use serde_json::{Value, json};
 
 /// Figures for one load shape.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -210,25 +209,8 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
             continue;
         }
         let nhs = p.nhs_number.as_digits();
-        let token: Value = http
-            .post(format!("{}/demo/token", gateway.url))
-            .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = token["access_token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let created: Value = http
-            .post(format!("{}/api/v1/contexts", gateway.url))
-            .bearer_auth(&token)
-            .json(&json!({"nhs_number": nhs}))
-            .send()
-            .await?
-            .json()
-            .await?;
+        let token = crate::client::demo_token(&http, &gateway.url, &nhs).await?;
+        let ctx = crate::client::open_context(&http, &gateway.url, &token, &nhs).await?;
         let source = |id: String| {
             registry
                 .by_id(&id)
@@ -252,10 +234,7 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
         viewers.push(Arc::new(Viewer {
             nhs: p.nhs_number.clone(),
             token,
-            ctx: created["context_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            ctx,
             practice,
             providers,
         }));

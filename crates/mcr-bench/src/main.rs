@@ -5,6 +5,7 @@
 //! Absolute figures drift on shared machines; the ratios against a baseline measured
 //! in the same run are what to compare across runs.
 
+mod client;
 mod fanout;
 mod pg;
 mod store;

@@ -13,7 +13,6 @@ use mcr_gateway::audit::AuditLog;
 use mcr_gateway::config::Config;
 use mcr_gateway::startup::Application;
 use mcr_gateway::store::{self, AuditFields, Location, Store};
-use serde_json::{Value, json};
 use sqlx::Connection;
 
 use crate::Figure;
@@ -108,17 +107,7 @@ async fn audited_views(
         .pool_max_idle_per_host(CLIENTS)
         .build()?;
     let nhs = mcr_sim::population::nhs_for_index(0).as_digits();
-    let token: Value = http
-        .post(format!("{base}/demo/token"))
-        .json(&json!({"user": "ae-doctor", "nhs_number": nhs}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = token["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = crate::client::demo_token(&http, &base, &nhs).await?;
     let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + duration;
     let mut clients = Vec::new();
@@ -131,18 +120,7 @@ async fn audited_views(
             done.clone(),
         );
         clients.push(tokio::spawn(async move {
-            let created: Value = http
-                .post(format!("{base}/api/v1/contexts"))
-                .bearer_auth(&token)
-                .json(&json!({"nhs_number": nhs}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            let ctx = created["context_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let ctx = crate::client::open_context(&http, &base, &token, &nhs).await?;
             let url = format!("{base}/api/v1/contexts/{ctx}/record");
             while Instant::now() < deadline {
                 let resp = http.get(&url).bearer_auth(&token).send().await?;
