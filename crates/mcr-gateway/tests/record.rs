@@ -425,3 +425,43 @@ async fn server_errors_rate_limits_truncated_and_dripping_answers_fail_only_thei
         }));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_goes_away_stops_the_view_and_its_upstream_calls() {
+    let r = region(2_000).await;
+    let p = r.patient_with_providers(1);
+    r.sim.state.faults.add(FaultRule {
+        source: p.practice_ods.clone(),
+        latency: None,
+        fault: Some(Fault::Hang),
+        rate: 1.0,
+    });
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    let mut resp =
+        support::get_record(&r.http, &r.base, &token, &ctx, "application/x-ndjson").await;
+    // Read until the first source event (a provider's), then hang up.
+    let mut seen = String::new();
+    while !seen.contains("\"event\":\"source\"") {
+        let chunk = resp.chunk().await.unwrap().expect("more events");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(resp);
+    // Past the practice's deadline: had the view gone on, its timeout would be audited.
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    let outcomes: Vec<(Option<String>,)> =
+        sqlx::query_as("SELECT detail FROM audit WHERE action = 'record.source' ORDER BY seq")
+            .fetch_all(&mut r.db().await)
+            .await
+            .unwrap();
+    let sent = seen.matches("\"event\":\"source\"").count();
+    assert!(
+        outcomes.len() <= sent + 1,
+        "at most the outcome in flight when the client left: {outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|(d,)| !d.as_deref().unwrap_or_default().contains("TimedOut")),
+        "the practice's call was cancelled, not timed out: {outcomes:?}"
+    );
+}
