@@ -15,6 +15,11 @@ use std::time::Duration;
 
 use serde_json::json;
 
+/// The same allocator as the gateway and simulator binaries, which run in this process
+/// for the store suite.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One measured figure beside its baseline.
 pub struct Figure {
     /// What was measured.
