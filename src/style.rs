@@ -20,7 +20,15 @@ pub const PANEL_CSS: &str = r#"
 .mcr-sources ul, .mcr-entries { list-style: none; margin: 0; padding: 0; }
 .mcr-source--answered .mcr-source-state { color: #007f3b; }
 .mcr-source--problem .mcr-source-state { color: #d5281b; font-weight: bold; }
-.mcr-sections { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 0 1rem; }
+.mcr-sections { display: flex; flex-direction: column; }
+.mcr-section summary { cursor: pointer; }
+.mcr-section summary h3 { display: inline; }
+.mcr-count { font-weight: normal; color: #4c6272; }
+.mcr-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 0 1rem; }
+.mcr-column h4 { font-size: 0.9rem; margin: 0.4rem 0 0.2rem; color: #4c6272; }
+.mcr-entry-value { font-weight: bold; }
+.mcr-entry-flag { color: #8a4f00; background: #fff9e6; padding: 0 0.3rem; font-size: 0.85rem; }
+.mcr-source-note { display: block; font-size: 0.85rem; color: #8a4f00; margin-left: 1rem; }
 .mcr-entry { border-top: 1px solid #e8edee; padding: 0.35rem 0; display: flex; flex-direction: column; }
 .mcr-entry-title { font-weight: bold; }
 .mcr-entry-detail { font-size: 0.9rem; }

@@ -217,3 +217,78 @@ fn the_custom_element_is_defined() {
     let registry = web_sys::window().unwrap().custom_elements();
     assert!(registry.get("mcr-panel").is_function());
 }
+
+#[wasm_bindgen_test]
+async fn gp_and_hospital_entries_sit_in_their_own_columns_with_warnings_shown() {
+    let trust = SourceRef {
+        id: "rr8".into(),
+        organisation: "Leeds Teaching Hospitals NHS Trust".into(),
+        ods_code: "RR8".into(),
+        kind: SourceKind::AcuteTrust,
+    };
+    let mut rec = record(SourceState::Answered);
+    let mut trust_status = SourceStatus::new(trust.clone(), SourceState::Answered, None, None);
+    trust_status.warnings = vec!["not-supported: ServiceRequest".into()];
+    trust_status.entered_in_error = 2;
+    rec.located.push(trust.clone());
+    rec.sources.push(trust_status);
+    let mut flagged = Entry::new("m9", trust, "Ramipril 5mg capsules");
+    flagged.flags = vec![mcr_model::EntryFlag::UnknownModifier];
+    rec.sections[1].entries.push(flagged);
+    rec.sections[1]
+        .entries
+        .push(entry("m1", "Amlodipine 10mg tablets", None));
+    let el = host();
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let meds = el
+        .query_selector(".mcr-section--medications")
+        .unwrap()
+        .unwrap();
+    let gp = meds
+        .query_selector(".mcr-column--gp")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    let other = meds
+        .query_selector(".mcr-column--other")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        gp.contains("Amlodipine") && !gp.contains("Ramipril"),
+        "{gp}"
+    );
+    assert!(
+        other.contains("Ramipril") && !other.contains("Amlodipine"),
+        "{other}"
+    );
+    assert!(
+        other.contains("Check at source"),
+        "a flagged entry says so: {other}"
+    );
+    let sources = el
+        .query_selector(".mcr-sources")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        sources.contains("does not provide: ServiceRequest"),
+        "{sources}"
+    );
+    assert!(
+        sources.contains("2 entries marked entered in error were left out"),
+        "{sources}"
+    );
+    // A section with nothing from a provider that answered says so in that column.
+    let problems = el
+        .query_selector(".mcr-section--problems .mcr-column--other")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        problems.text_content().unwrap(),
+        "Hospital and other servicesNone recorded"
+    );
+}

@@ -1,17 +1,88 @@
-//! One clinical section (problems, medications): every entry with its source and date.
-//! An empty section says whether nothing is recorded or a source did not answer.
+//! One clinical section, GP and other services side by side (stacked on a narrow
+//! panel): every entry with its organisation, date, value and any warning. An empty
+//! column says whether nothing is recorded or a source did not answer, so partial data
+//! never reads as complete.
 
 use leptos::prelude::*;
-use mcr_model::{Entry, SectionKind, SourceState, SourceStatus};
+use mcr_model::{Entry, EntryFlag, SectionKind, SourceKind, SourceState, SourceStatus};
 
 use crate::dates::display_date;
 
-/// What an empty section should say, given the sources' status.
-pub fn empty_text(sources: &[SourceStatus]) -> &'static str {
+/// What an empty column should say, given its sources' status.
+pub fn empty_text(sources: &[&SourceStatus]) -> &'static str {
     if sources.iter().any(|s| s.state != SourceState::Answered) {
         "No entries shown: a source did not answer, so this may be incomplete"
     } else {
         "None recorded"
+    }
+}
+
+/// The warning shown on a flagged entry.
+pub fn flag_text(flag: EntryFlag) -> &'static str {
+    match flag {
+        EntryFlag::UnknownModifier => {
+            "Check at source: this entry carries information this viewer cannot interpret"
+        }
+        EntryFlag::InvalidDate => "The source gave a date that could not be read",
+    }
+}
+
+/// Sections open on first view; the rest start folded, with their count visible.
+fn open_by_default(kind: SectionKind) -> bool {
+    matches!(
+        kind,
+        SectionKind::Problems | SectionKind::Medications | SectionKind::Allergies
+    )
+}
+
+fn entry_view(e: Entry) -> impl IntoView {
+    let date = e.date.as_deref().map(display_date);
+    let end = e.end_date.as_deref().map(display_date);
+    let status = e.status.filter(|s| s != "active");
+    let flags = e
+        .flags
+        .iter()
+        .map(|f| view! { <span class="mcr-entry-flag" role="note">{flag_text(*f)}</span> })
+        .collect_view();
+    let value = e.value.map(|v| {
+        let range = e.reference_range.map(|r| format!(" (range {r})"));
+        view! { <span class="mcr-entry-value">{v}{range}</span> }
+    });
+    view! {
+        <li class="mcr-entry">
+            <span class="mcr-entry-title">{e.title}</span>
+            {status.map(|s| view! { <span class="mcr-entry-status">" (" {s} ")"</span> })}
+            {value}
+            {e.detail.map(|d| view! { <span class="mcr-entry-detail">{d}</span> })}
+            {flags}
+            <span class="mcr-entry-meta">
+                {e.source.organisation}
+                {date.map(|d| view! { " · " {d} })}
+                {end.map(|d| view! { " – " {d} })}
+            </span>
+        </li>
+    }
+}
+
+fn column(
+    heading: &'static str,
+    class: &'static str,
+    mut entries: Vec<Entry>,
+    empty: &'static str,
+) -> impl IntoView {
+    // Newest first; undated entries last.
+    entries.sort_by(|a, b| b.date.cmp(&a.date));
+    let body = if entries.is_empty() {
+        view! { <p class="mcr-empty">{empty}</p> }.into_any()
+    } else {
+        view! { <ul class="mcr-entries">{entries.into_iter().map(entry_view).collect_view()}</ul> }
+            .into_any()
+    };
+    view! {
+        <div class=class>
+            <h4>{heading}</h4>
+            {body}
+        </div>
     }
 }
 
@@ -22,37 +93,38 @@ pub fn RecordSection(
     kind: SectionKind,
     /// Its entries from every source.
     entries: Vec<Entry>,
-    /// The sources' status, to explain an empty section.
+    /// The sources' status, to explain an empty column.
     sources: Vec<SourceStatus>,
 ) -> impl IntoView {
-    let body = if entries.is_empty() {
-        view! { <p class="mcr-empty">{empty_text(&sources)}</p> }.into_any()
+    let count = entries.len();
+    let is_gp = |k: SourceKind| k == SourceKind::GpPractice;
+    let (gp, other): (Vec<Entry>, Vec<Entry>) =
+        entries.into_iter().partition(|e| is_gp(e.source.kind));
+    let gp_sources: Vec<&SourceStatus> = sources.iter().filter(|s| is_gp(s.source.kind)).collect();
+    let other_sources: Vec<&SourceStatus> =
+        sources.iter().filter(|s| !is_gp(s.source.kind)).collect();
+    let gp_empty = if gp_sources.is_empty() {
+        "No GP practice record was located for this patient"
     } else {
-        let items = entries
-            .into_iter()
-            .map(|e| {
-                let date = e.date.as_deref().map(display_date);
-                let status = e.status.filter(|s| s != "active");
-                view! {
-                    <li class="mcr-entry">
-                        <span class="mcr-entry-title">{e.title}</span>
-                        {status.map(|s| view! { <span class="mcr-entry-status">" (" {s} ")"</span> })}
-                        {e.detail.map(|d| view! { <span class="mcr-entry-detail">{d}</span> })}
-                        <span class="mcr-entry-meta">
-                            {e.source.organisation}
-                            {date.map(|d| view! { " · " {d} })}
-                        </span>
-                    </li>
-                }
-            })
-            .collect_view();
-        view! { <ul class="mcr-entries">{items}</ul> }.into_any()
+        empty_text(&gp_sources)
     };
+    let gp_column = column("GP record", "mcr-column mcr-column--gp", gp, gp_empty);
+    let other_empty = empty_text(&other_sources);
+    let other_column = (!other_sources.is_empty()).then(|| {
+        column(
+            "Hospital and other services",
+            "mcr-column mcr-column--other",
+            other,
+            other_empty,
+        )
+    });
     let class = format!("mcr-section mcr-section--{}", kind.slug());
     view! {
         <section class=class aria-label=kind.title()>
-            <h3>{kind.title()}</h3>
-            {body}
+            <details open=open_by_default(kind)>
+                <summary><h3>{kind.title()} <span class="mcr-count">" (" {count} ")"</span></h3></summary>
+                <div class="mcr-columns">{gp_column}{other_column}</div>
+            </details>
         </section>
     }
 }

@@ -30,6 +30,36 @@ pub fn status_text(s: &SourceStatus) -> String {
     }
 }
 
+/// Plain words for a source's warnings and counts.
+pub fn notes(s: &SourceStatus) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .warnings
+        .iter()
+        .map(|w| match w.as_str() {
+            "confidential-items" => "some items are withheld by the source".to_string(),
+            "data-in-transit" => {
+                "some data is in transit between practices and may be missing".to_string()
+            }
+            "data-awaiting-filing" => "some data is awaiting filing and is not shown".to_string(),
+            "no-record" => "holds no record for this patient".to_string(),
+            other => match other.strip_prefix("not-supported: ") {
+                Some(types) => format!("does not provide: {types}"),
+                None => other.to_string(),
+            },
+        })
+        .collect();
+    if s.withheld > 0 {
+        out.push(format!("{} items withheld", s.withheld));
+    }
+    if s.entered_in_error > 0 {
+        out.push(format!(
+            "{} entries marked entered in error were left out",
+            s.entered_in_error
+        ));
+    }
+    out
+}
+
 /// The list of sources and their status.
 #[component]
 pub fn SourceList(
@@ -44,11 +74,16 @@ pub fn SourceList(
                 _ => "mcr-source mcr-source--problem",
             };
             let text = status_text(&s);
+            let notes = notes(&s)
+                .into_iter()
+                .map(|n| view! { <span class="mcr-source-note">{n}</span> })
+                .collect_view();
             view! {
                 <li class=class>
                     <span class="mcr-source-name">{s.source.organisation}</span>
                     " — "
                     <span class="mcr-source-state">{text}</span>
+                    {notes}
                 </li>
             }
         })
