@@ -1,11 +1,13 @@
-//! The panel's calls to the gateway: open a patient context, then fetch the record.
+//! The panel's calls to the gateway: open a patient context, then stream the record.
 //!
 //! Every request carries the token in the `Authorization` header and an abort signal, so
 //! unmounting the panel (or switching patient) cancels what is in flight.
 
 use gloo_net::http::{Request, Response};
-use mcr_model::{ApiError, ContextCreated, CreateContextRequest, NhsNumber, Record};
-use web_sys::AbortSignal;
+use mcr_model::{ApiError, ContextCreated, CreateContextRequest, NhsNumber, RecordEvent};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, ReadableStreamDefaultReader};
 
 use crate::PanelOptions;
 
@@ -30,24 +32,21 @@ fn network(e: gloo_net::Error) -> LoadError {
     LoadError(format!("the gateway could not be reached ({e})"))
 }
 
-/// Opens a context for the patient in `options` and fetches their record.
-///
-/// The record is accepted only if it is for the requested patient: a record for anyone
-/// else is an error, never displayed.
-pub async fn load_record(
+/// Opens a context for the patient in `options`; returns the checked NHS number and
+/// the context id.
+async fn open_context(
     options: &PanelOptions,
     signal: Option<&AbortSignal>,
-) -> Result<Record, LoadError> {
+) -> Result<(NhsNumber, String), LoadError> {
     let nhs = NhsNumber::parse(&options.nhs_number)
         .map_err(|e| LoadError(format!("the host passed an invalid NHS number: {e}")))?;
-    let auth = format!("Bearer {}", options.token);
     let body = CreateContextRequest {
         nhs_number: nhs.as_digits(),
         reason: None,
         birth_date: None,
     };
     let response = Request::post(&format!("{}/api/v1/contexts", options.gateway_url))
-        .header("Authorization", &auth)
+        .header("Authorization", &format!("Bearer {}", options.token))
         .abort_signal(signal)
         .json(&body)
         .map_err(network)?
@@ -58,12 +57,31 @@ pub async fn load_record(
         return Err(error_from(response).await);
     }
     let created: ContextCreated = response.json().await.map_err(network)?;
-    let response = Request::get(&format!(
-        "{}/api/v1/contexts/{}/record",
-        options.gateway_url, created.context_id
+    Ok((nhs, created.context_id))
+}
+
+fn js_error(e: JsValue) -> LoadError {
+    LoadError(format!(
+        "the record stream broke off ({})",
+        e.as_string().unwrap_or_else(|| "network error".into())
     ))
-    .header("Authorization", &auth)
-    .header("Accept", "application/json")
+}
+
+/// Opens a context and streams the record (`application/x-ndjson`), calling
+/// `on_event` for each event as it arrives. A `patient` event for anyone other than the
+/// requested patient ends the stream with an error: it is never shown.
+pub async fn stream_record(
+    options: &PanelOptions,
+    signal: Option<&AbortSignal>,
+    mut on_event: impl FnMut(RecordEvent),
+) -> Result<(), LoadError> {
+    let (nhs, context_id) = open_context(options, signal).await?;
+    let response = Request::get(&format!(
+        "{}/api/v1/contexts/{context_id}/record",
+        options.gateway_url
+    ))
+    .header("Authorization", &format!("Bearer {}", options.token))
+    .header("Accept", "application/x-ndjson")
     .abort_signal(signal)
     .send()
     .await
@@ -71,11 +89,36 @@ pub async fn load_record(
     if !response.ok() {
         return Err(error_from(response).await);
     }
-    let record: Record = response.json().await.map_err(network)?;
-    match &record.patient {
-        Some(p) if p.nhs_number != nhs => Err(LoadError(
-            "the gateway returned a record for a different patient; it has not been shown".into(),
-        )),
-        _ => Ok(record),
+    let body = response
+        .body()
+        .ok_or_else(|| LoadError("the gateway sent no record".into()))?;
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(js_error)?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into())
+            .map_err(js_error)?
+            .as_bool()
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(js_error)?;
+        pending.extend(js_sys::Uint8Array::new(&value).to_vec());
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let event: RecordEvent = serde_json::from_slice(&line)
+                .map_err(|e| LoadError(format!("the gateway sent something unreadable ({e})")))?;
+            if let RecordEvent::Patient { patient: Some(p) } = &event
+                && p.nhs_number != nhs
+            {
+                return Err(LoadError(
+                    "the gateway returned a record for a different patient; it has not been shown"
+                        .into(),
+                ));
+            }
+            on_event(event);
+        }
     }
+    Ok(())
 }

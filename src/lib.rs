@@ -11,6 +11,7 @@ pub mod app;
 pub mod components;
 pub mod dates;
 pub mod options;
+pub mod state;
 mod style;
 
 use leptos::mount::mount_to;

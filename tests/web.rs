@@ -292,3 +292,38 @@ async fn gp_and_hospital_entries_sit_in_their_own_columns_with_warnings_shown() 
         "Hospital and other servicesNone recorded"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_located_source_that_has_not_answered_shows_as_being_asked_not_as_empty() {
+    let trust = SourceRef {
+        id: "rr8".into(),
+        organisation: "Leeds Teaching Hospitals NHS Trust".into(),
+        ods_code: "RR8".into(),
+        kind: SourceKind::AcuteTrust,
+    };
+    let mut rec = record(SourceState::Answered);
+    rec.located.push(trust);
+    let el = host();
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let sources = el
+        .query_selector(".mcr-sources")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        sources.contains("Leeds Teaching Hospitals NHS Trust — asking…"),
+        "{sources}"
+    );
+    let other = el
+        .query_selector(".mcr-section--medications .mcr-column--other")
+        .unwrap()
+        .unwrap();
+    assert!(
+        other
+            .text_content()
+            .unwrap()
+            .contains("Waiting for the source to answer"),
+        "never 'None recorded' while waiting"
+    );
+}

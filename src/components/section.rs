@@ -4,9 +4,12 @@
 //! never reads as complete.
 
 use leptos::prelude::*;
-use mcr_model::{Entry, EntryFlag, SectionKind, SourceKind, SourceState, SourceStatus};
+use mcr_model::{Entry, EntryFlag, SectionKind, SourceKind, SourceRef, SourceState, SourceStatus};
 
 use crate::dates::display_date;
+
+/// What an empty column says while its source has not answered yet.
+pub const WAITING: &str = "Waiting for the source to answer…";
 
 /// What an empty column should say, given its sources' status.
 pub fn empty_text(sources: &[&SourceStatus]) -> &'static str {
@@ -95,6 +98,9 @@ pub fn RecordSection(
     entries: Vec<Entry>,
     /// The sources' status, to explain an empty column.
     sources: Vec<SourceStatus>,
+    /// Located sources that have not answered yet.
+    #[prop(optional)]
+    waiting: Vec<SourceRef>,
 ) -> impl IntoView {
     let count = entries.len();
     let is_gp = |k: SourceKind| k == SourceKind::GpPractice;
@@ -103,14 +109,22 @@ pub fn RecordSection(
     let gp_sources: Vec<&SourceStatus> = sources.iter().filter(|s| is_gp(s.source.kind)).collect();
     let other_sources: Vec<&SourceStatus> =
         sources.iter().filter(|s| !is_gp(s.source.kind)).collect();
-    let gp_empty = if gp_sources.is_empty() {
+    let waiting_gp = waiting.iter().any(|s| is_gp(s.kind));
+    let waiting_other = waiting.iter().any(|s| !is_gp(s.kind));
+    let gp_empty = if waiting_gp {
+        WAITING
+    } else if gp_sources.is_empty() {
         "No GP practice record was located for this patient"
     } else {
         empty_text(&gp_sources)
     };
     let gp_column = column("GP record", "mcr-column mcr-column--gp", gp, gp_empty);
-    let other_empty = empty_text(&other_sources);
-    let other_column = (!other_sources.is_empty()).then(|| {
+    let other_empty = if waiting_other {
+        WAITING
+    } else {
+        empty_text(&other_sources)
+    };
+    let other_column = (!other_sources.is_empty() || waiting_other).then(|| {
         column(
             "Hospital and other services",
             "mcr-column mcr-column--other",

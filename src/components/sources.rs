@@ -1,7 +1,7 @@
 //! Which sources were asked and what each did: answered (as of when), timed out, failed.
 
 use leptos::prelude::*;
-use mcr_model::{SourceState, SourceStatus};
+use mcr_model::{SourceRef, SourceState, SourceStatus};
 
 use crate::dates::display_date;
 
@@ -63,9 +63,24 @@ pub fn notes(s: &SourceStatus) -> Vec<String> {
 /// The list of sources and their status.
 #[component]
 pub fn SourceList(
-    /// Every source asked.
+    /// Every source that has answered (or failed).
     sources: Vec<SourceStatus>,
+    /// Located sources that have not answered yet.
+    #[prop(optional)]
+    waiting: Vec<SourceRef>,
 ) -> impl IntoView {
+    let waiting_items = waiting
+        .into_iter()
+        .map(|s| {
+            view! {
+                <li class="mcr-source mcr-source--waiting">
+                    <span class="mcr-source-name">{s.organisation}</span>
+                    " — "
+                    <span class="mcr-source-state">"asking…"</span>
+                </li>
+            }
+        })
+        .collect_view();
     let items = sources
         .into_iter()
         .map(|s| {
@@ -91,7 +106,7 @@ pub fn SourceList(
     view! {
         <section class="mcr-sources" aria-label="Sources">
             <h3>"Sources"</h3>
-            <ul>{items}</ul>
+            <ul>{items}{waiting_items}</ul>
         </section>
     }
 }

@@ -41,6 +41,8 @@ class DemoPage {
   banner() { return this.page.locator('mcr-panel .mcr-banner'); }
   section(kind) { return this.page.locator(`mcr-panel .mcr-section--${kind}`); }
   sources() { return this.page.locator('mcr-panel .mcr-sources'); }
+  // The panel marks itself complete once every located source has answered.
+  async complete() { await this.page.locator('mcr-panel .mcr-panel[data-progress="complete"]').waitFor({ timeout: 30000 }); }
 }
 
 test('the demo page shows the patient, GP problems and medications inside the panel', async () => {
@@ -49,7 +51,7 @@ test('the demo page shows the patient, GP problems and medications inside the pa
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
   const demo = new DemoPage(page);
   await demo.open();
-  await demo.banner().waitFor({ timeout: 20000 });
+  await demo.complete();
   const banner = await demo.banner().innerText();
   assert.match(banner, /999 000 0018/);
   assert.match(banner, /^[A-Z' -]+, [A-Z][a-z]+/m, `banner shows FAMILY, Given: ${banner}`);
@@ -59,7 +61,11 @@ test('the demo page shows the patient, GP problems and medications inside the pa
   assert.match(meds, /Riverside Medical Practice/, 'each medication names its source');
   const problems = await demo.section('problems').locator('.mcr-entry').count();
   assert.ok(problems >= 1, 'at least one GP problem is listed');
-  assert.match(await demo.sources().innerText(), /answered/);
+  const sources = await demo.sources().innerText();
+  assert.match(sources, /answered/);
+  assert.doesNotMatch(sources, /asking…/, 'complete: no source still being asked');
+  // GP and hospital side by side: the demo patient has a hospital admission.
+  assert.ok(await demo.section('medications').locator('.mcr-column--other').count() === 1);
   // The panel's DOM is in its shadow root, not the host page's light DOM.
   const lightDomText = await page.evaluate(() => document.querySelector('mcr-panel').textContent);
   assert.equal(lightDomText, '');
@@ -79,8 +85,9 @@ test('the NHS number never appears in a request URL', async () => {
   const page = await browser.newPage();
   const urls = [];
   page.on('request', (r) => urls.push(r.url()));
-  await new DemoPage(page).open();
-  await new DemoPage(page).banner().waitFor({ timeout: 20000 });
+  const demo = new DemoPage(page);
+  await demo.open();
+  await demo.complete();
   assert.ok(urls.some((u) => u.includes('/api/v1/contexts/')), 'the record was fetched');
   for (const u of urls) assert.ok(!u.includes(PATIENT.nhs.replace(/ /g, '')), `NHS number in URL ${u}`);
   await page.close();

@@ -1,0 +1,123 @@
+//! What the panel knows about the record so far, built up event by event as the
+//! gateway streams it, so each source's data shows as soon as it arrives.
+
+use mcr_model::{Record, RecordEvent, SourceRef};
+
+/// Where the view of the record stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing received yet.
+    Opening,
+    /// Sources are answering.
+    Receiving,
+    /// Every located source has answered (or failed, or timed out).
+    Complete,
+    /// The gateway stopped the stream (e.g. it could not record the access).
+    Aborted,
+}
+
+/// The record as received so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelState {
+    /// How far it has got.
+    pub progress: Progress,
+    /// The record so far.
+    pub record: Record,
+    /// Why the stream was aborted, if it was.
+    pub aborted: Option<String>,
+}
+
+impl Default for PanelState {
+    fn default() -> Self {
+        Self {
+            progress: Progress::Opening,
+            record: Record {
+                patient: None,
+                located: vec![],
+                sources: vec![],
+                sections: vec![],
+            },
+            aborted: None,
+        }
+    }
+}
+
+impl PanelState {
+    /// Takes in one event.
+    pub fn apply(&mut self, event: RecordEvent) {
+        match event {
+            RecordEvent::Patient { patient } => {
+                self.record.patient = patient;
+                self.progress = Progress::Receiving;
+            }
+            RecordEvent::Located { sources } => self.record.located = sources,
+            RecordEvent::Source { status, sections } => self.record.add_source(status, sections),
+            RecordEvent::Complete => self.progress = Progress::Complete,
+            RecordEvent::Aborted { message } => {
+                self.progress = Progress::Aborted;
+                self.aborted = Some(message);
+            }
+        }
+    }
+
+    /// Located sources that have not answered yet.
+    pub fn waiting_for(&self) -> Vec<SourceRef> {
+        waiting_for(&self.record)
+    }
+}
+
+/// Located sources in `record` with no status yet.
+pub fn waiting_for(record: &Record) -> Vec<SourceRef> {
+    record
+        .located
+        .iter()
+        .filter(|l| !record.sources.iter().any(|s| s.source.id == l.id))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use mcr_model::{SourceKind, SourceState, SourceStatus};
+
+    use super::*;
+
+    fn source(id: &str) -> SourceRef {
+        SourceRef {
+            id: id.into(),
+            organisation: id.into(),
+            ods_code: id.into(),
+            kind: SourceKind::AcuteTrust,
+        }
+    }
+
+    #[test]
+    fn sources_not_yet_answered_are_waited_for_until_complete() {
+        let mut s = PanelState::default();
+        s.apply(RecordEvent::Patient { patient: None });
+        s.apply(RecordEvent::Located {
+            sources: vec![source("gp"), source("rr8")],
+        });
+        assert_eq!(s.waiting_for().len(), 2);
+        s.apply(RecordEvent::Source {
+            status: SourceStatus::new(source("rr8"), SourceState::Answered, None, None),
+            sections: vec![],
+        });
+        assert_eq!(s.waiting_for(), vec![source("gp")]);
+        assert_eq!(s.progress, Progress::Receiving);
+        s.apply(RecordEvent::Complete);
+        assert_eq!(s.progress, Progress::Complete);
+    }
+
+    #[test]
+    fn an_aborted_stream_keeps_its_reason() {
+        let mut s = PanelState::default();
+        s.apply(RecordEvent::Aborted {
+            message: "audit".into(),
+        });
+        assert_eq!(
+            (s.progress, s.aborted.as_deref()),
+            (Progress::Aborted, Some("audit"))
+        );
+    }
+}
