@@ -15,6 +15,7 @@ pub mod fhir_out;
 pub mod http;
 pub mod locator;
 pub mod normalise;
+pub mod policy;
 pub mod registry;
 pub mod sources;
 pub mod startup;

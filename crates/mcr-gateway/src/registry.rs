@@ -103,10 +103,22 @@ pub struct DemographicsConfig {
     pub deadline_ms: u64,
 }
 
+/// Policy settings kept with the registry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// `system|code` codes whose entries are withheld; the built-in list if absent.
+    #[serde(default)]
+    pub sensitive_codes: Option<Vec<String>>,
+}
+
 /// The registry file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegistryFile {
+    /// Policy settings.
+    #[serde(default)]
+    pub policy: PolicyConfig,
     /// The demographics service, if any.
     #[serde(default)]
     pub demographics: Option<DemographicsConfig>,
@@ -120,6 +132,7 @@ pub struct RegistryFile {
 pub struct Registry {
     /// The demographics service, if any.
     pub demographics: Option<DemographicsConfig>,
+    policy: PolicyConfig,
     sources: Vec<Arc<SourceConfig>>,
     by_id: HashMap<String, usize>,
     gp_by_ods: HashMap<String, usize>,
@@ -156,6 +169,14 @@ impl Registry {
         let file: RegistryFile = toml::from_str(&text)
             .map_err(|e| format!("the source registry {} is invalid: {e}", path.display()))?;
         Self::new(file)
+    }
+
+    /// The sensitive codes: the configured list, or the built-in one.
+    pub fn sensitive_codes(&self) -> crate::policy::SensitiveCodes {
+        match &self.policy.sensitive_codes {
+            Some(codes) => crate::policy::SensitiveCodes::new(codes.iter().cloned()),
+            None => crate::policy::SensitiveCodes::default(),
+        }
     }
 
     /// Every source.

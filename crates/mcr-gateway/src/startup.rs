@@ -67,6 +67,7 @@ impl Application {
         } else {
             None
         };
+        let sensitive = registry.sensitive_codes();
         let locator = Locator::new(
             registry,
             store.clone(),
@@ -83,6 +84,7 @@ impl Application {
             contexts: ContextStore::new(store.clone(), config.context_idle_minutes),
             store,
             locator: Arc::new(locator),
+            sensitive: Arc::new(sensitive),
             source_tokens: Arc::new(SourceTokenVerifier::new(
                 config.audience.clone(),
                 crate::sources::http_fetch::client(),

@@ -18,6 +18,7 @@ use tokio::task::{Id, JoinSet};
 
 use crate::audit::{Action, AuditEntry, AuditLog, Outcome};
 use crate::auth::Claims;
+use crate::policy::SensitiveCodes;
 use crate::sources::{Source, SourceResult};
 
 type Finished = (SourceResult, Option<Demographics>);
@@ -70,6 +71,8 @@ pub struct View {
     pub fetches: Fetches,
     /// Where outcome rows go.
     pub audit: AuditLog,
+    /// Codes whose entries are withheld.
+    pub sensitive: Arc<SensitiveCodes>,
 }
 
 fn outcome_of(state: SourceState) -> Outcome {
@@ -89,6 +92,7 @@ pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>
         patient,
         fetches,
         audit,
+        sensitive,
     } = view;
     let Fetches {
         mut tasks,
@@ -128,7 +132,14 @@ pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>
                 )
             }
         };
-        let detail = format!("{}: {:?}", result.status.source.id, result.status.state);
+        let (mut result, patient) = (result, patient);
+        // Sensitive items never leave the gateway; the source's status counts them.
+        result.status.withheld += sensitive.withhold(&mut result.sections);
+        let entries: usize = result.sections.iter().map(|s| s.entries.len()).sum();
+        let detail = format!(
+            "{}: {:?}; {entries} entries sent; {} withheld",
+            result.status.source.id, result.status.state, result.status.withheld
+        );
         let row = AuditEntry {
             claims: &claims,
             nhs_number: Some(&digits),

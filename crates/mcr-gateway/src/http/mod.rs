@@ -41,6 +41,8 @@ pub struct AppState {
     pub locator: Arc<Locator>,
     /// The demo identity provider, in demo mode only.
     pub demo: Option<Arc<DemoIdp>>,
+    /// Codes whose entries are withheld.
+    pub sensitive: Arc<crate::policy::SensitiveCodes>,
     /// The store, for readiness checks.
     pub store: Arc<dyn Store>,
 }

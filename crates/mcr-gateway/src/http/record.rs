@@ -142,6 +142,7 @@ pub async fn get_record(
         patient: registration.patient,
         fetches,
         audit: state.audit.clone(),
+        sensitive: state.sensitive.clone(),
     };
     tokio::spawn(run(view, tx));
     if wants(&headers, NDJSON) {
