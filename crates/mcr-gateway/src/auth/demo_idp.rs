@@ -33,6 +33,12 @@ pub struct DemoUser {
 /// The demo users.
 pub const DEMO_USERS: &[DemoUser] = &[
     DemoUser {
+        id: "privacy-officer",
+        name: "Sam Okoye",
+        role: "privacy-officer",
+        org: "Y91001",
+    },
+    DemoUser {
         id: "ae-doctor",
         name: "Dr Priya Shah",
         role: "hospital-clinician",

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, shared state, and the middleware every request passes.
 
 pub mod demo;
+pub mod dissent;
 pub mod locator;
 pub mod openapi;
 pub mod record;
@@ -49,7 +50,9 @@ pub struct AppState {
 
 /// Builds the router: the API, the demo issuer (demo mode), and the static pages.
 pub fn router(state: AppState, static_root: &Path) -> Router {
-    use openapi::{CONTEXTS, DEMO_JWKS, DEMO_TOKEN, HEALTHZ, OPENAPI, POINTERS, READYZ, RECORD};
+    use openapi::{
+        CONTEXTS, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS, READYZ, RECORD,
+    };
     let no_store = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
@@ -57,6 +60,10 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
     let api = Router::new()
         .route(CONTEXTS, post(record::create_context))
         .route(RECORD, get(record::get_record))
+        .route(
+            DISSENT,
+            put(dissent::put_dissent).delete(dissent::delete_dissent),
+        )
         .route(
             POINTERS,
             put(locator::put_pointers).delete(locator::delete_pointers),

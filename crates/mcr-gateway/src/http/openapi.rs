@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 pub const CONTEXTS: &str = "/api/v1/contexts";
 /// `GET` the record of a context.
 pub const RECORD: &str = "/api/v1/contexts/{ctx}/record";
+/// `PUT`/`DELETE` the patient's dissent (privacy officers).
+pub const DISSENT: &str = "/api/v1/contexts/{ctx}/dissent";
 /// `PUT`/`DELETE` locator pointers.
 pub const POINTERS: &str = "/api/v1/locator/pointers";
 /// Liveness.
@@ -25,6 +27,7 @@ pub const DEMO_JWKS: &str = "/demo/jwks.json";
 pub const ROUTES: &[(&str, &[&str])] = &[
     (CONTEXTS, &["post"]),
     (RECORD, &["get"]),
+    (DISSENT, &["put", "delete"]),
     (POINTERS, &["put", "delete"]),
     (HEALTHZ, &["get"]),
     (READYZ, &["get"]),
@@ -97,6 +100,15 @@ pub fn document() -> Value {
                     "application/fhir+json": {"schema": {"type": "object"}},
                 }}}), &["401", "404", "503"]),
             }},
+            DISSENT: {
+                "put": {"summary": "privacy officers: record the patient's dissent", "security": [{"user": []}],
+                    "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},
+                    "responses": responses(json!({"204": {"description": "recorded"}}), &["400", "401", "403", "404", "503"])},
+                "delete": {"summary": "privacy officers: lift the patient's dissent", "security": [{"user": []}],
+                    "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": responses(json!({"200": {"description": "lifted (or there was none)"}}), &["401", "403", "404", "503"])},
+            },
             POINTERS: {
                 "put": {"summary": "publish pointers (one or many)", "security": [{"source": []}],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pointers"}}}},

@@ -15,6 +15,7 @@ use super::AppState;
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::auth::{Claims, bearer_token};
 use crate::error::AppError;
+use crate::policy;
 use crate::view::{Fetches, View, prefer_patient, run};
 
 /// The NDJSON media type of the streamed record.
@@ -43,17 +44,41 @@ pub async fn create_context(
     })?;
     let nhs = NhsNumber::parse(&req.nhs_number)
         .map_err(|e| AppError::bad_request("invalid_nhs_number", e.to_string()))?;
+    let role = claims.role.as_deref();
+    let reason = req
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     let refusal = match claims.patient.as_deref().map(NhsNumber::parse) {
         Some(Ok(launch)) if launch == nhs => None,
         Some(_) => Some((
             "patient_context_mismatch",
             "the patient requested is not the patient in your launch context",
         )),
-        // Searching for a patient needs a role allowed to search; none is, yet.
+        None if policy::may_search(role) && reason.is_none() => {
+            return Err(AppError::bad_request(
+                "reason_required",
+                "opening a record by search needs a reason for access",
+            ));
+        }
+        None if policy::may_search(role) => None,
         None => Some((
             "search_not_permitted",
             "your role may open a record only from a patient launch",
         )),
+    };
+    // The dissent register applies to the whole record for anyone who would see it.
+    let refusal = match refusal {
+        None if policy::may_view_clinical(role)
+            && state.store.dissent(&nhs.as_digits()).await?.is_some() =>
+        {
+            Some((
+                "patient_dissent",
+                "this patient has asked for their record not to be shared through My Care Record",
+            ))
+        }
+        other => other,
     };
     if let Some((code, message)) = refusal {
         state
@@ -74,7 +99,7 @@ pub async fn create_context(
     }
     let context_id = state
         .contexts
-        .open(&claims, &nhs, req.reason.as_deref(), &state.audit)
+        .open(&claims, &nhs, reason, &state.audit)
         .await?;
     Ok((StatusCode::CREATED, Json(ContextCreated { context_id })))
 }
@@ -98,6 +123,23 @@ pub async fn get_record(
     let claims = authenticate(&state, &headers).await?;
     let context = state.contexts.touch(&ctx, &claims.sub).await?;
     let nhs = context.nhs_number.clone();
+    if !policy::may_view_clinical(claims.role.as_deref()) {
+        state
+            .audit
+            .record(AuditEntry {
+                claims: &claims,
+                nhs_number: Some(&nhs.as_digits()),
+                context_id: Some(&context.id),
+                action: Action::ViewRecord,
+                outcome: Outcome::Refused,
+                detail: Some("role_not_permitted"),
+            })
+            .await?;
+        return Err(AppError::Forbidden {
+            code: "role_not_permitted",
+            message: "your role does not see clinical records".into(),
+        });
+    }
     // Providers known from their pointers are asked at once; the registered practice
     // when the demographics service has said which it is.
     let mut fetches = Fetches::default();
