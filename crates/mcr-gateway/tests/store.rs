@@ -464,3 +464,17 @@ async fn an_unreachable_postgres_is_reported_clearly() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_database_whose_migration_differs_from_this_versions_is_refused() {
+    let t = TestStore::sqlite().await;
+    t.owner_exec("UPDATE _sqlx_migrations SET checksum = X'00' WHERE version = 1")
+        .await
+        .unwrap();
+    let err = t
+        .reopen()
+        .await
+        .err()
+        .expect("a changed migration is refused");
+    assert!(err.to_string().contains("migration 1 differs"), "{err}");
+}

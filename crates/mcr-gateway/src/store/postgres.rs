@@ -4,7 +4,7 @@
 //! insert and read audit rows; migrations are applied by the role that owns the schema
 //! (`--migrate-database-url`, or the gateway's own URL when it owns the schema).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use sqlx::AnyPool;
@@ -41,20 +41,32 @@ pub async fn migrate_as_owner(url: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Refuses a schema migrated by a newer gateway; applies any migration not yet applied.
+/// Refuses a schema migrated by a newer gateway, or by migrations that differ from this
+/// version's (same number, different content); applies any migration not yet applied.
 ///
 /// A fully migrated schema is left untouched, so a gateway role without DDL rights can
 /// start against a database its owner migrated.
 pub async fn migrate(migrator: &Migrator, pool: &AnyPool) -> Result<(), StoreError> {
-    let known: BTreeSet<i64> = migrator.iter().map(|m| m.version).collect();
-    let applied: Option<Vec<(i64,)>> =
-        sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+    let known: BTreeMap<i64, &[u8]> = migrator
+        .iter()
+        .map(|m| (m.version, m.checksum.as_ref()))
+        .collect();
+    let applied: Option<Vec<(i64, Vec<u8>)>> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success = TRUE")
             .fetch_all(pool)
             .await
             .ok();
     if let Some(applied) = &applied {
-        if let Some((newer,)) = applied.iter().find(|(v,)| !known.contains(v)) {
-            return Err(StoreError::NewerSchema(*newer));
+        for (version, checksum) in applied {
+            match known.get(version) {
+                None => return Err(StoreError::NewerSchema(*version)),
+                Some(ours) if *ours != checksum.as_slice() => {
+                    return Err(StoreError::Setup(format!(
+                        "the database's migration {version} differs from this version's; it was made by a different build of mcr-gateway"
+                    )));
+                }
+                Some(_) => {}
+            }
         }
         if applied.len() == known.len() {
             return Ok(());
