@@ -217,7 +217,15 @@ async fn a_bad_or_missing_token_gets_401() {
     );
     let (status, _) = app.open_context(&unsigned, &nhs).await;
     assert_eq!(status, 401);
-    assert!(app.audit_rows().await.is_empty(), "nothing was opened");
+    let rows = app.audit_rows().await;
+    assert_eq!(rows.len(), 4, "each refusal is audited");
+    assert!(
+        rows.iter().all(|(u, n, a, o)| u == "unauthenticated"
+            && n.is_none()
+            && a == "auth.refused"
+            && o == "refused"),
+        "nothing was opened: {rows:?}"
+    );
 }
 
 #[tokio::test]

@@ -22,6 +22,8 @@ use crate::error::AppError;
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 /// Verified tokens remembered; the memory is cleared when full.
 pub const MAX_RECENT: usize = 10_000;
+/// The largest token accepted; anything larger is refused before it is parsed.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Clock skew allowed on `exp` and `nbf`.
 pub const LEEWAY_SECS: u64 = 60;
 
@@ -60,6 +62,11 @@ impl TokenVerifier {
     /// it expires: the signature, issuer and audience cannot have changed, and an EPR
     /// session sends the same token for every view.
     pub async fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AppError::Unauthorised(format!(
+                "token larger than {MAX_TOKEN_BYTES} bytes"
+            )));
+        }
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if let Some(claims) = self

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
-use crate::auth::bearer_token;
 use crate::error::AppError;
 use crate::policy::PRIVACY_OFFICER;
 use crate::store::{AuditFields, Dissent};
@@ -29,7 +28,7 @@ async fn officer_context(
     headers: &HeaderMap,
     ctx: &str,
 ) -> Result<(crate::auth::Claims, String), AppError> {
-    let claims = state.verifier.verify(bearer_token(headers)?).await?;
+    let claims = super::authenticate(state, headers).await?;
     if claims.role.as_deref() != Some(PRIVACY_OFFICER) {
         return Err(AppError::Forbidden {
             code: "role_not_permitted",

@@ -89,6 +89,37 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
         .with_state(state)
 }
 
+/// Verifies the caller's bearer token. A refused token is audited (who is unknown, so
+/// the row says `unauthenticated` and why) before the 401 goes back.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<crate::auth::Claims, AppError> {
+    let verified = match crate::auth::bearer_token(headers) {
+        Ok(token) => state.verifier.verify(token).await,
+        Err(e) => Err(e),
+    };
+    if let Err(AppError::Unauthorised(reason)) = &verified {
+        state
+            .audit
+            .append(crate::store::AuditFields {
+                at: crate::time_fmt::now_audit(),
+                user_id: "unauthenticated".into(),
+                user_role: None,
+                org_ods: None,
+                nhs_number: None,
+                context_id: None,
+                action: "auth.refused".into(),
+                outcome: crate::audit::Outcome::Refused.as_str().into(),
+                detail: Some(reason.chars().take(200).collect()),
+                checkpoint_seq: None,
+                checkpoint_hash: None,
+            })
+            .await?;
+    }
+    verified
+}
+
 /// Ready when the store answers and the audit writer runs: a gateway that cannot audit
 /// must be taken out of the load balancer, never serve data unaudited.
 async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> Response {

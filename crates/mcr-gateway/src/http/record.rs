@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use mcr_model::{ContextCreated, CreateContextRequest, NhsNumber, Record, RecordEvent};
 use tokio::sync::mpsc;
 
-use super::AppState;
+use super::{AppState, authenticate};
 use crate::audit::{Action, AuditEntry, Outcome};
-use crate::auth::{Claims, bearer_token};
+
 use crate::error::AppError;
 use crate::policy;
 use crate::view::{Fetches, View, prefer_patient, run};
@@ -22,10 +22,6 @@ use crate::view::{Fetches, View, prefer_patient, run};
 pub const NDJSON: &str = "application/x-ndjson";
 /// The FHIR media type of the record as an R4 Bundle.
 pub const FHIR_JSON: &str = "application/fhir+json";
-
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Claims, AppError> {
-    state.verifier.verify(bearer_token(headers)?).await
-}
 
 /// Opens a patient context. The NHS number comes in the body; an embedded launch's
 /// token must name the same patient.
