@@ -11,7 +11,7 @@ use crate::audit::export::{Format, line};
 use crate::audit::verify::{VerifyError, verify};
 use crate::config::Config;
 use crate::store::{self, AuditFields, Location};
-use crate::time_fmt::{now_audit, parse_to_audit};
+use crate::time_fmt::parse_to_audit;
 
 /// `mcr-gateway`.
 #[derive(Debug, Parser)]
@@ -192,19 +192,12 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
         } => {
             let before = parse_to_audit(&before).map_err(anyhow::Error::msg)?;
             let store = store::open(args.location()).await?;
-            let checkpoint = AuditFields {
-                at: now_audit(),
-                user_id: by,
-                user_role: None,
-                org_ods: None,
-                nhs_number: None,
-                context_id: None,
-                action: "audit.prune".into(),
-                outcome: "allowed".into(),
-                detail: Some(format!("rows recorded before {before} removed")),
-                checkpoint_seq: None,
-                checkpoint_hash: None,
-            };
+            let checkpoint = AuditFields::event(
+                by,
+                "audit.prune",
+                "allowed",
+                Some(format!("rows recorded before {before} removed")),
+            );
             let report = store.prune_audit(&before, checkpoint).await?;
             match report.checkpoint {
                 Some(cp) => println!(

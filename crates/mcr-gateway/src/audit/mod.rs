@@ -36,6 +36,10 @@ pub enum Action {
     ViewRecord,
     /// A source answered (or failed) and its data is about to be returned.
     SourceOutcome,
+    /// A privacy officer recorded the patient's dissent.
+    DissentSet,
+    /// A privacy officer lifted the patient's dissent.
+    DissentLift,
 }
 
 impl Action {
@@ -45,6 +49,8 @@ impl Action {
             Action::OpenContext => "context.open",
             Action::ViewRecord => "record.view",
             Action::SourceOutcome => "record.source",
+            Action::DissentSet => "dissent.set",
+            Action::DissentLift => "dissent.lift",
         }
     }
 }
@@ -91,17 +97,16 @@ pub struct AuditEntry<'a> {
 impl AuditEntry<'_> {
     fn fields(&self) -> AuditFields {
         AuditFields {
-            at: now_audit(),
-            user_id: self.claims.sub.clone(),
             user_role: self.claims.role.clone(),
             org_ods: self.claims.org.clone(),
             nhs_number: self.nhs_number.map(str::to_string),
             context_id: self.context_id.map(str::to_string),
-            action: self.action.as_str().to_string(),
-            outcome: self.outcome.as_str().to_string(),
-            detail: self.detail.map(str::to_string),
-            checkpoint_seq: None,
-            checkpoint_hash: None,
+            ..AuditFields::event(
+                self.claims.sub.clone(),
+                self.action.as_str(),
+                self.outcome.as_str(),
+                self.detail.map(str::to_string),
+            )
         }
     }
 }

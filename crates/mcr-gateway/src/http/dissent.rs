@@ -9,10 +9,11 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
+use crate::audit::{Action, AuditEntry, Outcome};
 use crate::error::AppError;
 use crate::policy::PRIVACY_OFFICER;
-use crate::store::{AuditFields, Dissent};
-use crate::time_fmt::{now_audit, now_ms};
+use crate::store::Dissent;
+use crate::time_fmt::now_ms;
 
 /// `PUT` body.
 #[derive(Debug, Default, Deserialize)]
@@ -39,33 +40,6 @@ async fn officer_context(
     Ok((claims, context.nhs_number.as_digits()))
 }
 
-async fn audit(
-    state: &AppState,
-    claims: &crate::auth::Claims,
-    nhs: &str,
-    ctx: &str,
-    action: &str,
-    detail: Option<String>,
-) -> Result<(), AppError> {
-    state
-        .audit
-        .append(AuditFields {
-            at: now_audit(),
-            user_id: claims.sub.clone(),
-            user_role: claims.role.clone(),
-            org_ods: claims.org.clone(),
-            nhs_number: Some(nhs.to_string()),
-            context_id: Some(ctx.to_string()),
-            action: action.into(),
-            outcome: "allowed".into(),
-            detail,
-            checkpoint_seq: None,
-            checkpoint_hash: None,
-        })
-        .await
-        .map(|_| ())
-}
-
 /// Records the patient's dissent.
 pub async fn put_dissent(
     State(state): State<AppState>,
@@ -81,15 +55,15 @@ pub async fn put_dissent(
             AppError::bad_request("invalid_body", format!("expected {{\"reason\": …}}: {e}"))
         })?
     };
-    audit(
-        &state,
-        &claims,
-        &nhs,
-        &ctx,
-        "dissent.set",
-        input.reason.clone(),
-    )
-    .await?;
+    let entry = AuditEntry {
+        claims: &claims,
+        nhs_number: Some(&nhs),
+        context_id: Some(&ctx),
+        action: Action::DissentSet,
+        outcome: Outcome::Allowed,
+        detail: input.reason.as_deref(),
+    };
+    state.audit.record(entry).await?;
     state
         .store
         .set_dissent(&Dissent {
@@ -109,7 +83,15 @@ pub async fn delete_dissent(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let (claims, nhs) = officer_context(&state, &headers, &ctx).await?;
-    audit(&state, &claims, &nhs, &ctx, "dissent.lift", None).await?;
+    let entry = AuditEntry {
+        claims: &claims,
+        nhs_number: Some(&nhs),
+        context_id: Some(&ctx),
+        action: Action::DissentLift,
+        outcome: Outcome::Allowed,
+        detail: None,
+    };
+    state.audit.record(entry).await?;
     let lifted = state.store.lift_dissent(&nhs).await?;
     Ok(Json(serde_json::json!({"lifted": lifted})))
 }

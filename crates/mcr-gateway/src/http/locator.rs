@@ -14,7 +14,7 @@ use crate::audit::Outcome;
 use crate::auth::bearer_token;
 use crate::error::AppError;
 use crate::store::{AuditFields, Pointer};
-use crate::time_fmt::{now_audit, now_ms};
+use crate::time_fmt::now_ms;
 
 /// Pointers accepted in one request at most.
 pub const MAX_POINTERS: usize = 10_000;
@@ -91,21 +91,18 @@ async fn audit(state: &AppState, source: &str, action: &str, count: usize) -> Re
     state
         .audit
         .append(AuditFields {
-            at: now_audit(),
-            user_id: format!("source:{source}"),
             user_role: Some("source".into()),
             org_ods: state
                 .locator
                 .registry()
                 .by_id(source)
                 .map(|s| s.ods_code.clone()),
-            nhs_number: None,
-            context_id: None,
-            action: action.into(),
-            outcome: Outcome::Allowed.as_str().into(),
-            detail: Some(format!("{count} pointers")),
-            checkpoint_seq: None,
-            checkpoint_hash: None,
+            ..AuditFields::event(
+                format!("source:{source}"),
+                action,
+                Outcome::Allowed.as_str(),
+                Some(format!("{count} pointers")),
+            )
         })
         .await
         .map(|_| ())

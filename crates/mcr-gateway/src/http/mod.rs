@@ -102,19 +102,12 @@ pub async fn authenticate(
     if let Err(AppError::Unauthorised(reason)) = &verified {
         state
             .audit
-            .append(crate::store::AuditFields {
-                at: crate::time_fmt::now_audit(),
-                user_id: "unauthenticated".into(),
-                user_role: None,
-                org_ods: None,
-                nhs_number: None,
-                context_id: None,
-                action: "auth.refused".into(),
-                outcome: crate::audit::Outcome::Refused.as_str().into(),
-                detail: Some(reason.chars().take(200).collect()),
-                checkpoint_seq: None,
-                checkpoint_hash: None,
-            })
+            .append(crate::store::AuditFields::event(
+                "unauthenticated",
+                "auth.refused",
+                crate::audit::Outcome::Refused.as_str(),
+                Some(reason.chars().take(200).collect()),
+            ))
             .await?;
     }
     verified

@@ -7,6 +7,7 @@
 //! differs — connecting, migrations, and how a writer takes the audit chain's lock — is
 //! in [`sqlite`] and [`postgres`]. The same test suite runs against both.
 
+pub mod migrate;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
@@ -73,6 +74,31 @@ pub struct AuditFields {
     pub checkpoint_seq: Option<i64>,
     /// For a prune checkpoint: the hash of that row.
     pub checkpoint_hash: Option<String>,
+}
+
+impl AuditFields {
+    /// A row recorded now by `user_id` with no patient, context or checkpoint; set those
+    /// fields with struct update syntax where they apply.
+    pub fn event(
+        user_id: impl Into<String>,
+        action: &str,
+        outcome: &str,
+        detail: Option<String>,
+    ) -> Self {
+        Self {
+            at: crate::time_fmt::now_audit(),
+            user_id: user_id.into(),
+            user_role: None,
+            org_ods: None,
+            nhs_number: None,
+            context_id: None,
+            action: action.into(),
+            outcome: outcome.into(),
+            detail,
+            checkpoint_seq: None,
+            checkpoint_hash: None,
+        }
+    }
 }
 
 /// A stored audit row: its fields, its place in the chain and its hash.

@@ -4,12 +4,11 @@
 //! insert and read audit rows; migrations are applied by the role that owns the schema
 //! (`--migrate-database-url`, or the gateway's own URL when it owns the schema).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::migrate::Migrator;
 
 use super::sql::SqlStore;
 use super::{Backend, StoreError};
@@ -28,7 +27,7 @@ async fn connect(url: &str, max: u32) -> Result<AnyPool, StoreError> {
 /// Opens a pooled store at `url`, applying migrations if the schema is behind.
 pub async fn open(url: &str) -> Result<SqlStore, StoreError> {
     let pool = connect(url, 16).await?;
-    migrate(&MIGRATOR, &pool).await?;
+    super::migrate::migrate(&MIGRATOR, &pool).await?;
     Ok(SqlStore::new(pool, Backend::Postgres))
 }
 
@@ -36,46 +35,9 @@ pub async fn open(url: &str) -> Result<SqlStore, StoreError> {
 pub async fn migrate_as_owner(url: &str) -> Result<(), StoreError> {
     sqlx::any::install_default_drivers();
     let pool = connect(url, 2).await?;
-    migrate(&MIGRATOR, &pool).await?;
+    super::migrate::migrate(&MIGRATOR, &pool).await?;
     pool.close().await;
     Ok(())
-}
-
-/// Refuses a schema migrated by a newer gateway, or by migrations that differ from this
-/// version's (same number, different content); applies any migration not yet applied.
-///
-/// A fully migrated schema is left untouched, so a gateway role without DDL rights can
-/// start against a database its owner migrated.
-pub async fn migrate(migrator: &Migrator, pool: &AnyPool) -> Result<(), StoreError> {
-    let known: BTreeMap<i64, &[u8]> = migrator
-        .iter()
-        .map(|m| (m.version, m.checksum.as_ref()))
-        .collect();
-    let applied: Option<Vec<(i64, Vec<u8>)>> =
-        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success = TRUE")
-            .fetch_all(pool)
-            .await
-            .ok();
-    if let Some(applied) = &applied {
-        for (version, checksum) in applied {
-            match known.get(version) {
-                None => return Err(StoreError::NewerSchema(*version)),
-                Some(ours) if *ours != checksum.as_slice() => {
-                    return Err(StoreError::Setup(format!(
-                        "the database's migration {version} differs from this version's; it was made by a different build of mcr-gateway"
-                    )));
-                }
-                Some(_) => {}
-            }
-        }
-        if applied.len() == known.len() {
-            return Ok(());
-        }
-    }
-    migrator.run(pool).await.map_err(|e| match e {
-        MigrateError::VersionMissing(v) => StoreError::NewerSchema(v),
-        other => StoreError::Setup(format!("cannot apply database migrations: {other}")),
-    })
 }
 
 /// Grants the gateway's role what it needs — insert-only on audit tables — and, if

@@ -20,6 +20,8 @@ use crate::audit::chain::{GENESIS, row_hash};
 /// Key of the PostgreSQL advisory lock that serialises audit chain writers.
 pub const CHAIN_LOCK_KEY: i64 = 0x6d63_725f_6175_6474; // "mcr_audt"
 
+/// The chain's head: the newest row's sequence number and hash.
+const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 const AUDIT_COLUMNS: &str = "seq, at, user_id, user_role, org_ods, nhs_number, context_id, action, outcome, \
      detail, checkpoint_seq, checkpoint_hash, prev_hash, hash";
 const CONTEXT_COLUMNS: &str = "id, user_id, nhs_number, reason, created_ms, last_used_ms";
@@ -137,10 +139,7 @@ impl SqlStore {
     }
 
     async fn head(tx: &mut Transaction<'static, Any>) -> Result<(i64, String), StoreError> {
-        let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut **tx)
-                .await?;
+        let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&mut **tx).await?;
         Ok(head.unwrap_or_else(|| (0, GENESIS.to_string())))
     }
 
@@ -240,10 +239,7 @@ impl Store for SqlStore {
     }
 
     async fn write_anchor(&self, at: &str) -> Result<Option<Anchor>, StoreError> {
-        let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?;
+        let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&self.pool).await?;
         let Some((seq, hash)) = head else {
             return Ok(None);
         };

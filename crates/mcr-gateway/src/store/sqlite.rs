@@ -52,6 +52,6 @@ pub async fn open(data_dir: &Path) -> Result<SqlStore, StoreError> {
                 data_dir.display()
             ))
         })?;
-    super::postgres::migrate(&MIGRATOR, &pool).await?;
+    super::migrate::migrate(&MIGRATOR, &pool).await?;
     Ok(SqlStore::new(pool, Backend::Sqlite))
 }
