@@ -24,6 +24,15 @@ fn gp() -> SourceRef {
     }
 }
 
+fn trust() -> SourceRef {
+    SourceRef {
+        id: "rr8".into(),
+        organisation: "Leeds Teaching Hospitals NHS Trust".into(),
+        ods_code: "RR8".into(),
+        kind: SourceKind::AcuteTrust,
+    }
+}
+
 fn entry(id: &str, title: &str, detail: Option<&str>) -> Entry {
     Entry {
         date: Some("2019-06-01".into()),
@@ -220,12 +229,7 @@ fn the_custom_element_is_defined() {
 
 #[wasm_bindgen_test]
 async fn gp_and_hospital_entries_sit_in_their_own_columns_with_warnings_shown() {
-    let trust = SourceRef {
-        id: "rr8".into(),
-        organisation: "Leeds Teaching Hospitals NHS Trust".into(),
-        ods_code: "RR8".into(),
-        kind: SourceKind::AcuteTrust,
-    };
+    let trust = trust();
     let mut rec = record(SourceState::Answered);
     let mut trust_status = SourceStatus::new(trust.clone(), SourceState::Answered, None, None);
     trust_status.warnings = vec!["not-supported: ServiceRequest".into()];
@@ -295,12 +299,7 @@ async fn gp_and_hospital_entries_sit_in_their_own_columns_with_warnings_shown() 
 
 #[wasm_bindgen_test]
 async fn a_located_source_that_has_not_answered_shows_as_being_asked_not_as_empty() {
-    let trust = SourceRef {
-        id: "rr8".into(),
-        organisation: "Leeds Teaching Hospitals NHS Trust".into(),
-        ods_code: "RR8".into(),
-        kind: SourceKind::AcuteTrust,
-    };
+    let trust = trust();
     let mut rec = record(SourceState::Answered);
     rec.located.push(trust);
     let el = host();

@@ -2,11 +2,13 @@
 //! servers on loopback port 0, with a fresh SQLite file each; requests go over HTTP.
 #![allow(missing_docs)]
 
+#[macro_use]
+mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use mcr_gateway::config::Config;
-use mcr_gateway::startup::Application;
 use mcr_sim::population::nhs_for_index;
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -40,9 +42,7 @@ async fn spawn_app() -> TestApp {
         repo_root(),
         sim.gp_base_url(),
     );
-    let app = Application::build(config).await.unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let (base, server) = support::spawn_gateway(config).await;
     TestApp {
         base,
         data_dir,

@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use mcr_gateway::config::Config;
-use mcr_gateway::startup::Application;
 use mcr_sim::population::nhs_for_index;
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -21,15 +20,12 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
         .await
         .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let app = Application::build(Config::for_demo(
+    let (base, server) = support::spawn_gateway(Config::for_demo(
         data.path().into(),
         PathBuf::from("."),
         sim.gp_base_url(),
     ))
-    .await
-    .unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    .await;
     let http = reqwest::Client::new();
     let nhs = nhs_for_index(0).as_digits();
     let contexts = format!("{base}/api/v1/contexts");

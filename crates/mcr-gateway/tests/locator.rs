@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use mcr_gateway::config::Config;
-use mcr_gateway::startup::Application;
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
@@ -63,9 +62,7 @@ async fn setup() -> Setup {
     std::fs::write(&path, registry).unwrap();
     let mut config = Config::for_demo(data.path().join("db"), PathBuf::from("."), String::new());
     config.sources = Some(path);
-    let app = Application::build(config).await.unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let (base, server) = support::spawn_gateway(config).await;
     Setup {
         sim,
         base,

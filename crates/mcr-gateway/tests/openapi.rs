@@ -2,12 +2,14 @@
 //! route answers (no 404/405 from the router), and a third-party linter accepts it.
 #![allow(missing_docs)]
 
+#[macro_use]
+mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use mcr_gateway::config::Config;
 use mcr_gateway::http::openapi::ROUTES;
-use mcr_gateway::startup::Application;
 use serde_json::Value;
 
 #[tokio::test]
@@ -16,15 +18,12 @@ async fn the_document_lists_every_route_each_route_answers_and_the_linter_accept
         .await
         .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let app = Application::build(Config::for_demo(
+    let (base, server) = support::spawn_gateway(Config::for_demo(
         data.path().into(),
         PathBuf::from("."),
         sim.gp_base_url(),
     ))
-    .await
-    .unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    .await;
     let http = reqwest::Client::new();
     let doc: Value = http
         .get(format!("{base}/openapi.json"))

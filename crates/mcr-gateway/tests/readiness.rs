@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use mcr_gateway::config::Config;
-use mcr_gateway::startup::Application;
 use mcr_sim::population::nhs_for_index;
 use sqlx::Connection;
 use support::PgTestDb;
@@ -29,9 +28,7 @@ async fn a_gateway_whose_database_is_gone_is_not_ready_and_serves_no_data() {
         sim.gp_base_url(),
     );
     config.database_url = Some(db.gateway_url.clone());
-    let app = Application::build(config).await.unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let (base, server) = support::spawn_gateway(config).await;
     let http = reqwest::Client::new();
     assert_eq!(
         http.get(format!("{base}/readyz"))

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use mcr_gateway::config::Config;
-use mcr_gateway::startup::Application;
 use mcr_gateway::store;
 use mcr_model::{Record, RecordEvent, SourceKind, SourceState};
 use mcr_sim::faults::{Fault, FaultRule};
@@ -49,9 +48,7 @@ async fn region(deadline_ms: u64) -> Region {
     .unwrap();
     let mut config = Config::for_demo(data.path().join("db"), PathBuf::from("."), String::new());
     config.sources = Some(registry);
-    let app = Application::build(config).await.unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let (base, server) = support::spawn_gateway(config).await;
     // The providers tell the locator whom they hold, signed with their own keys.
     let published = mcr_sim::publisher::publish_all(&sim.state, &base).await;
     assert!(
@@ -71,15 +68,15 @@ impl Region {
     /// A living, consenting patient seen by at least `providers` providers (whose
     /// pointers the simulator has published).
     fn patient_with_providers(&self, providers: usize) -> Patient {
+        self.patient_where(|p| p.providers.len() >= providers && !p.huge_record)
+    }
+
+    /// The first living, consenting patient that `wanted` accepts.
+    fn patient_where(&self, wanted: impl Fn(&Patient) -> bool) -> Patient {
         let population = &self.sim.state.population;
         (0..population.len())
             .filter_map(|i| population.patient(i))
-            .find(|p| {
-                p.providers.len() >= providers
-                    && !p.dissented
-                    && p.deceased.is_none()
-                    && !p.huge_record
-            })
+            .find(|p| !p.dissented && p.deceased.is_none() && wanted(p))
             .expect("such a patient")
     }
 
@@ -469,11 +466,7 @@ async fn a_client_that_goes_away_stops_the_view_and_its_upstream_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sensitive_items_are_withheld_and_counted_never_sent() {
     let r = region(5_000).await;
-    let population = &r.sim.state.population;
-    let p = (0..population.len())
-        .filter_map(|i| population.patient(i))
-        .find(|p| p.has_sensitive_items() && !p.dissented && p.deceased.is_none())
-        .expect("a patient with sensitive items");
+    let p = r.patient_where(|p| p.has_sensitive_items());
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
     let resp = support::get_record(&r.http, &r.base, &token, &ctx, "application/x-ndjson").await;
     let body = resp.text().await.unwrap();

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use mcr_gateway::config::Config;
-use mcr_gateway::startup::Application;
 use mcr_model::{Record, SectionKind, SourceState};
 use mcr_sim::replay::{ReplayKind, ReplayRule};
 use serde_json::{Value, json};
@@ -205,9 +204,7 @@ async fn uk_core_and_synthea_records_replayed_over_http_give_the_counts_of_an_in
     .unwrap();
     let mut config = Config::for_demo(data.path().join("db"), PathBuf::from("."), String::new());
     config.sources = Some(registry);
-    let app = Application::build(config).await.unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let (base, server) = support::spawn_gateway(config).await;
     let http = reqwest::Client::new();
     for (nhs, path, ods) in &cases {
         // The provider tells the locator it holds this patient, with its own key.

@@ -3,6 +3,9 @@
 //! (`jku`, `x5u`) are never fetched.
 #![allow(missing_docs)]
 
+#[macro_use]
+mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +15,6 @@ use axum::routing::get;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use mcr_gateway::config::Config;
-use mcr_gateway::startup::Application;
 use mcr_sim::population::nhs_for_index;
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::EncodePrivateKey;
@@ -65,9 +67,7 @@ async fn every_bad_token_is_refused_and_audited_and_header_keys_are_never_fetche
     let mut config = Config::for_demo(data.path().into(), PathBuf::from("."), sim.gp_base_url());
     config.issuer = Some(ISSUER.into());
     config.jwks_url = Some(jwks_url);
-    let app = Application::build(config).await.unwrap();
-    let base = app.base_url();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    let (base, server) = support::spawn_gateway(config).await;
     let http = reqwest::Client::new();
     let nhs = nhs_for_index(0).as_digits();
     let claims = |extra: Value| {

@@ -308,3 +308,15 @@ pub async fn get_record(
         .await
         .unwrap()
 }
+
+/// Builds and serves the gateway from `config` (port 0); returns its base URL and the
+/// serving task, to abort when done.
+pub async fn spawn_gateway(
+    config: mcr_gateway::config::Config,
+) -> (String, tokio::task::JoinHandle<anyhow::Result<()>>) {
+    let app = mcr_gateway::startup::Application::build(config)
+        .await
+        .unwrap();
+    let base = app.base_url();
+    (base, tokio::spawn(app.run_until(std::future::pending())))
+}
