@@ -62,6 +62,9 @@ pub struct Config {
     /// Minutes of inactivity after which a patient context expires.
     #[arg(long, env = "MCR_CONTEXT_IDLE_MINUTES", default_value_t = 15)]
     pub context_idle_minutes: u64,
+    /// The most comments one user may post in a minute.
+    #[arg(long, env = "MCR_COMMENTS_PER_MINUTE", default_value_t = 30)]
+    pub comments_per_minute: u32,
 }
 
 impl Config {
@@ -84,6 +87,7 @@ impl Config {
             gp_name: "Riverside Medical Practice".into(),
             source_deadline_secs: 10,
             context_idle_minutes: 15,
+            comments_per_minute: 30,
         }
     }
 

@@ -32,6 +32,30 @@ pub enum AppError {
         /// Why.
         message: String,
     },
+    /// Something named in the request does not exist (or is not the caller's).
+    #[error("{message}")]
+    NotFound {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// What was not found.
+        message: String,
+    },
+    /// Conflicts with what is stored (e.g. an idempotency key reused for another post).
+    #[error("{message}")]
+    Conflict {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// The caller has made too many requests of this kind; try again later.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What the limit is.
+        message: String,
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
     /// The context does not exist, has expired, or belongs to someone else.
     #[error("no such patient context")]
     ContextNotFound,
@@ -79,6 +103,13 @@ impl IntoResponse for AppError {
             AppError::Forbidden { code, message } => {
                 (StatusCode::FORBIDDEN, *code, message.clone())
             }
+            AppError::NotFound { code, message } => (StatusCode::NOT_FOUND, *code, message.clone()),
+            AppError::Conflict { code, message } => (StatusCode::CONFLICT, *code, message.clone()),
+            AppError::TooManyRequests { message, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                message.clone(),
+            ),
             AppError::ContextNotFound => (
                 StatusCode::NOT_FOUND,
                 "context_not_found",
@@ -118,6 +149,15 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_secs),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

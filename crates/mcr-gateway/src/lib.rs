@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod comments;
 pub mod config;
 pub mod contexts;
 pub mod error;

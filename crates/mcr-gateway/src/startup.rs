@@ -90,6 +90,7 @@ impl Application {
                 crate::sources::http_fetch::client(),
             )),
             demo,
+            comments_per_minute: config.comments_per_minute,
         };
         let app = router(state, &config.static_root);
         Ok(Self {

@@ -37,6 +37,13 @@ pub fn parse_to_audit(input: &str) -> Result<String, String> {
         .map_err(|e| format!("{input:?} is not an RFC 3339 time such as 2026-01-31T00:00:00Z: {e}"))
 }
 
+/// Milliseconds since the Unix epoch in the audit log's fixed-width form.
+pub fn ms_to_audit(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(audit_time)
+        .unwrap_or_else(|_| ms.to_string())
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64

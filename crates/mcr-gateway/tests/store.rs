@@ -30,6 +30,8 @@ fn row(user: &str, at: &str) -> AuditFields {
     }
 }
 
+/// The patient the comment tests write about.
+const NHS: &str = "9990000018";
 const T0: &str = "2026-01-01T00:00:00.000Z";
 const T1: &str = "2026-06-01T00:00:00.000Z";
 
@@ -276,6 +278,35 @@ async fn contexts_belong_to_one_user_and_expire_when_idle(t: TestStore) {
     );
     assert!(s.end_context("ctx-1", "ae-doctor", 4_000).await.unwrap());
     assert!(!s.end_context("ctx-1", "ae-doctor", 4_000).await.unwrap());
+    // The previous view of this patient, seen from a later context: ctx-1's last use.
+    s.create_context(&StoredContext {
+        id: "ctx-2".into(),
+        created_ms: 5_000,
+        last_used_ms: 5_000,
+        ..ctx.clone()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        s.previous_view_ms("ae-doctor", NHS, "ctx-2").await.unwrap(),
+        Some(3_000)
+    );
+    assert_eq!(
+        s.previous_view_ms("ae-doctor", NHS, "ctx-1").await.unwrap(),
+        Some(5_000)
+    );
+    assert_eq!(
+        s.previous_view_ms("ward-nurse", NHS, "ctx-2")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.previous_view_ms("ae-doctor", "9990000026", "ctx-2")
+            .await
+            .unwrap(),
+        None
+    );
     assert!(
         s.touch_context("ctx-1", "ae-doctor", 4_001, 0, 4_001)
             .await
@@ -328,9 +359,31 @@ async fn comments_are_idempotent_append_only_and_retractable_by_their_author(t: 
         all[0].comment.entry,
         Some(("gp-y90001".into(), "ms-0".into()))
     );
-    assert!(!s.retract_comment("c1", "someone-else", 30).await.unwrap());
-    assert!(s.retract_comment("c1", "gp", 30).await.unwrap());
-    assert!(!s.retract_comment("c1", "gp", 31).await.unwrap());
+    assert!(
+        !s.retract_comment("c1", "someone-else", NHS, 30)
+            .await
+            .unwrap()
+    );
+    // Not through another patient's context either.
+    assert!(
+        !s.retract_comment("c1", "gp", "9990000026", 30)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.comments_by_author_since("gp", 0).await.unwrap(), 2);
+    assert_eq!(s.comments_by_author_since("gp", 15).await.unwrap(), 1);
+    assert_eq!(
+        s.comment_by_key("gp", "k2")
+            .await
+            .unwrap()
+            .unwrap()
+            .comment
+            .id,
+        "c2"
+    );
+    assert!(s.comment_by_key("ae-doctor", "k2").await.unwrap().is_none());
+    assert!(s.retract_comment("c1", "gp", NHS, 30).await.unwrap());
+    assert!(!s.retract_comment("c1", "gp", NHS, 31).await.unwrap());
     assert_eq!(
         s.comments_for("9990000018").await.unwrap()[0].retracted_ms,
         Some(30)

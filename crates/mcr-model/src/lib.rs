@@ -6,11 +6,15 @@
 //! boundary and are valid from then on.
 
 pub mod api;
+pub mod comments;
 pub mod nhs_number;
 pub mod patient;
 pub mod record;
 
 pub use api::{ApiError, ContextCreated, CreateContextRequest};
+pub use comments::{
+    CommentAuthor, CommentView, Comments, EntryRef, MAX_COMMENT_CHARS, NewCommentRequest,
+};
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use patient::{Demographics, PracticeRef};
 pub use record::{

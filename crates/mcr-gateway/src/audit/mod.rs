@@ -40,6 +40,12 @@ pub enum Action {
     DissentSet,
     /// A privacy officer lifted the patient's dissent.
     DissentLift,
+    /// The comments on a record were read.
+    CommentsRead,
+    /// A comment was added (or a retried post answered).
+    CommentAdd,
+    /// A comment was retracted by its author.
+    CommentRetract,
 }
 
 impl Action {
@@ -51,6 +57,9 @@ impl Action {
             Action::SourceOutcome => "record.source",
             Action::DissentSet => "dissent.set",
             Action::DissentLift => "dissent.lift",
+            Action::CommentsRead => "comments.read",
+            Action::CommentAdd => "comment.add",
+            Action::CommentRetract => "comment.retract",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, shared state, and the middleware every request passes.
 
+pub mod comments;
 pub mod demo;
 pub mod dissent;
 pub mod locator;
@@ -44,14 +45,17 @@ pub struct AppState {
     pub demo: Option<Arc<DemoIdp>>,
     /// Codes whose entries are withheld.
     pub sensitive: Arc<crate::policy::SensitiveCodes>,
-    /// The store, for readiness checks.
+    /// The store.
     pub store: Arc<dyn Store>,
+    /// The most comments one user may post in a minute.
+    pub comments_per_minute: u32,
 }
 
 /// Builds the router: the API, the demo issuer (demo mode), and the static pages.
 pub fn router(state: AppState, static_root: &Path) -> Router {
     use openapi::{
-        CONTEXTS, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS, READYZ, RECORD,
+        COMMENT_RETRACT, COMMENTS, CONTEXTS, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI,
+        POINTERS, READYZ, RECORD,
     };
     let no_store = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
@@ -60,6 +64,8 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
     let api = Router::new()
         .route(CONTEXTS, post(record::create_context))
         .route(RECORD, get(record::get_record))
+        .route(COMMENTS, get(comments::list).post(comments::add))
+        .route(COMMENT_RETRACT, post(comments::retract))
         .route(
             DISSENT,
             put(dissent::put_dissent).delete(dissent::delete_dissent),

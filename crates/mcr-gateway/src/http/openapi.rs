@@ -8,6 +8,10 @@ use serde_json::{Value, json};
 pub const CONTEXTS: &str = "/api/v1/contexts";
 /// `GET` the record of a context.
 pub const RECORD: &str = "/api/v1/contexts/{ctx}/record";
+/// `GET`/`POST` the comments on a context's patient.
+pub const COMMENTS: &str = "/api/v1/contexts/{ctx}/comments";
+/// `POST` retracts the caller's own comment.
+pub const COMMENT_RETRACT: &str = "/api/v1/contexts/{ctx}/comments/{id}/retract";
 /// `PUT`/`DELETE` the patient's dissent (privacy officers).
 pub const DISSENT: &str = "/api/v1/contexts/{ctx}/dissent";
 /// `PUT`/`DELETE` locator pointers.
@@ -27,6 +31,8 @@ pub const DEMO_JWKS: &str = "/demo/jwks.json";
 pub const ROUTES: &[(&str, &[&str])] = &[
     (CONTEXTS, &["post"]),
     (RECORD, &["get"]),
+    (COMMENTS, &["get", "post"]),
+    (COMMENT_RETRACT, &["post"]),
     (DISSENT, &["put", "delete"]),
     (POINTERS, &["put", "delete"]),
     (HEALTHZ, &["get"]),
@@ -45,6 +51,8 @@ fn responses(ok: Value, codes: &[&str]) -> Value {
             "401" => "no valid bearer token",
             "403" => "not allowed (e.g. patient_context_mismatch)",
             "404" => "no such context (or not yours)",
+            "409" => "conflicts with what is stored (e.g. an idempotency key reused)",
+            "429" => "too many requests; Retry-After says when to try again",
             _ => "the audit log or store is unavailable; nothing was returned",
         };
         r[*code] = json!({"description": why, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
@@ -80,6 +88,19 @@ pub fn document() -> Value {
                     {"type": "object", "required": ["pointers"], "properties": {"pointers": {"type": "array", "maxItems": 10000, "items": {"$ref": "#/components/schemas/Pointer"}}}},
                 ]},
                 "Record": {"type": "object", "description": "patient, located sources, each source's status, and sections of entries; see mcr-model", "required": ["sources", "sections"]},
+                "EntryRef": {"type": "object", "required": ["source", "entry"], "additionalProperties": false, "properties": {
+                    "source": {"type": "string", "description": "the source's registry id"}, "entry": {"type": "string", "description": "the entry's id at that source"}}},
+                "NewComment": {"type": "object", "required": ["body"], "additionalProperties": false, "properties": {
+                    "body": {"type": "string", "maxLength": 2000, "description": "plain text; stored after NFC normalisation; control characters other than newline and tab are refused"},
+                    "entry": {"$ref": "#/components/schemas/EntryRef"}}},
+                "Comment": {"type": "object", "required": ["id", "author", "created", "new", "mine"], "properties": {
+                    "id": {"type": "string"}, "entry": {"$ref": "#/components/schemas/EntryRef"},
+                    "author": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string"}, "organisation": {"type": "string"}}},
+                    "body": {"type": "string", "description": "absent once retracted"}, "created": {"type": "string", "format": "date-time"},
+                    "retracted": {"type": "string", "format": "date-time"}, "new": {"type": "boolean"}, "mine": {"type": "boolean"}}},
+                "Comments": {"type": "object", "required": ["comments", "may_write"], "properties": {
+                    "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
+                    "last_viewed": {"type": "string", "format": "date-time"}, "may_write": {"type": "boolean"}}},
                 "RecordEvent": {"type": "object", "required": ["event"], "properties": {
                     "event": {"type": "string", "enum": ["patient", "located", "source", "complete", "aborted"]}}},
             },
@@ -100,6 +121,23 @@ pub fn document() -> Value {
                     "application/fhir+json": {"schema": {"type": "object"}},
                 }}}), &["401", "404", "503"]),
             }},
+            COMMENTS: {
+                "get": {"summary": "the comments on this patient's record, oldest first (clinicians and social workers)", "security": [{"user": []}],
+                    "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": responses(json!({"200": {"description": "the comments", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Comments"}}}}}), &["401", "403", "404", "503"])},
+                "post": {"summary": "add a comment on the record or one entry (clinicians); the author comes from the token", "security": [{"user": []}],
+                    "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "maxLength": 200}, "description": "a retried post with the same key is stored once"}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewComment"}}}},
+                    "responses": responses(json!({
+                        "201": {"description": "stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Comment"}}}},
+                        "200": {"description": "a retry: the comment stored the first time", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Comment"}}}}}),
+                        &["400", "401", "403", "404", "409", "429", "503"])},
+            },
+            COMMENT_RETRACT: {"post": {"summary": "retract your own comment (kept, shown as retracted)", "security": [{"user": []}],
+                "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": responses(json!({"204": {"description": "retracted"}}), &["401", "403", "404", "503"])}},
             DISSENT: {
                 "put": {"summary": "privacy officers: record the patient's dissent", "security": [{"user": []}],
                     "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],

@@ -284,17 +284,39 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<StoredContext>, StoreError>;
     /// Ends a context; returns whether one was open.
     async fn end_context(&self, id: &str, user: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// When `user` last used a context on this patient other than `except_context`: the
+    /// time of their previous view, if they had one.
+    async fn previous_view_ms(
+        &self,
+        user: &str,
+        nhs_number: &str,
+        except_context: &str,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// Adds a comment; a repeat of the same author's idempotency key returns the
     /// comment stored the first time and stores nothing.
     async fn add_comment(&self, comment: &NewComment) -> Result<Comment, StoreError>;
+    /// The comment `author_id` posted with `idempotency_key`, if any.
+    async fn comment_by_key(
+        &self,
+        author_id: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<Comment>, StoreError>;
+    /// How many comments `author_id` has posted since `since_ms` (for the rate limit).
+    async fn comments_by_author_since(
+        &self,
+        author_id: &str,
+        since_ms: i64,
+    ) -> Result<i64, StoreError>;
     /// A patient's comments, oldest first.
     async fn comments_for(&self, nhs_number: &str) -> Result<Vec<Comment>, StoreError>;
-    /// Retracts the author's own comment; returns whether it was theirs and not yet retracted.
+    /// Retracts the author's own comment on this patient; returns whether it was theirs,
+    /// on this patient, and not yet retracted.
     async fn retract_comment(
         &self,
         id: &str,
         author_id: &str,
+        nhs_number: &str,
         now_ms: i64,
     ) -> Result<bool, StoreError>;
 

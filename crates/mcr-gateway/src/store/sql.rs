@@ -363,6 +363,23 @@ impl Store for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn previous_view_ms(
+        &self,
+        user: &str,
+        nhs_number: &str,
+        except_context: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let (last,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MAX(last_used_ms) FROM contexts WHERE user_id = $1 AND nhs_number = $2 AND id <> $3",
+        )
+        .bind(user)
+        .bind(nhs_number)
+        .bind(except_context)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(last)
+    }
+
     async fn add_comment(&self, c: &NewComment) -> Result<Comment, StoreError> {
         let (source, entry) = c.entry.clone().unzip();
         sqlx::query(&format!(
@@ -392,6 +409,36 @@ impl Store for SqlStore {
         Ok(comment(&stored)?)
     }
 
+    async fn comment_by_key(
+        &self,
+        author_id: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<Comment>, StoreError> {
+        let found = sqlx::query(&format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE author_id = $1 AND idempotency_key = $2"
+        ))
+        .bind(author_id)
+        .bind(idempotency_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.as_ref().map(comment).transpose()?)
+    }
+
+    async fn comments_by_author_since(
+        &self,
+        author_id: &str,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM comments WHERE author_id = $1 AND created_ms >= $2",
+        )
+        .bind(author_id)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
+
     async fn comments_for(&self, nhs_number: &str) -> Result<Vec<Comment>, StoreError> {
         let found = sqlx::query(&format!(
             "SELECT {COMMENT_COLUMNS} FROM comments WHERE nhs_number = $1 ORDER BY created_ms, id"
@@ -406,14 +453,17 @@ impl Store for SqlStore {
         &self,
         id: &str,
         author_id: &str,
+        nhs_number: &str,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE comments SET retracted_ms = $1 WHERE id = $2 AND author_id = $3 AND retracted_ms IS NULL",
+            "UPDATE comments SET retracted_ms = $1
+             WHERE id = $2 AND author_id = $3 AND nhs_number = $4 AND retracted_ms IS NULL",
         )
         .bind(now_ms)
         .bind(id)
         .bind(author_id)
+        .bind(nhs_number)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)

@@ -1,28 +1,8 @@
 //! Sensitive items: a configurable list of codes (sexual health, fertility treatment,
 //! gender identity, HIV …) whose entries are withheld at the gateway and counted per
 //! source as withheld — neither their text nor their codes leave it.
-//!
-//! Also the first rules of the role policy, deny by default: only clinicians see
-//! clinical data; a privacy officer may open a patient's context by search, with a
-//! reason, to manage the dissent register. (Datasets below section level, social-care
-//! search and break-glass are still to come with the identity issue.)
 
 use std::collections::HashSet;
-
-/// Roles that see clinical data.
-pub const CLINICAL_ROLES: &[&str] = &["hospital-clinician", "gp-clinician"];
-/// The privacy officer's role.
-pub const PRIVACY_OFFICER: &str = "privacy-officer";
-
-/// Whether `role` may see clinical data.
-pub fn may_view_clinical(role: Option<&str>) -> bool {
-    role.is_some_and(|r| CLINICAL_ROLES.contains(&r))
-}
-
-/// Whether `role` may open a context by searching (with a reason) rather than a launch.
-pub fn may_search(role: Option<&str>) -> bool {
-    role == Some(PRIVACY_OFFICER)
-}
 
 use mcr_model::{Entry, Section};
 
@@ -109,25 +89,6 @@ mod tests {
             display: None,
         }];
         e
-    }
-
-    #[test]
-    fn only_clinicians_see_clinical_data_and_only_privacy_officers_search() {
-        assert!(
-            may_view_clinical(Some("hospital-clinician"))
-                && may_view_clinical(Some("gp-clinician"))
-        );
-        for role in [
-            Some("privacy-officer"),
-            Some("social-worker"),
-            Some("patient"),
-            Some("x"),
-            None,
-        ] {
-            assert!(!may_view_clinical(role), "{role:?}");
-        }
-        assert!(may_search(Some("privacy-officer")));
-        assert!(!may_search(Some("hospital-clinician")) && !may_search(None));
     }
 
     #[test]

@@ -1,0 +1,74 @@
+//! The role policy, deny by default: which roles see clinical data, which may open a
+//! context by search, and which may read or write comments (the role table of the
+//! design, §5). Datasets below section level, social-care search and break-glass come
+//! with the rest of the identity issue.
+
+pub mod sensitive;
+
+pub use sensitive::{DEFAULT_SENSITIVE, SNOMED, SensitiveCodes};
+
+/// Roles that see clinical data.
+pub const CLINICAL_ROLES: &[&str] = &["hospital-clinician", "gp-clinician"];
+/// The privacy officer's role.
+pub const PRIVACY_OFFICER: &str = "privacy-officer";
+/// The social worker's role.
+pub const SOCIAL_WORKER: &str = "social-worker";
+
+/// Whether `role` may see clinical data.
+pub fn may_view_clinical(role: Option<&str>) -> bool {
+    role.is_some_and(|r| CLINICAL_ROLES.contains(&r))
+}
+
+/// Whether `role` may open a context by searching (with a reason) rather than a launch.
+pub fn may_search(role: Option<&str>) -> bool {
+    role == Some(PRIVACY_OFFICER)
+}
+
+/// Whether `role` may read the comments on a record: clinicians and social workers.
+pub fn may_read_comments(role: Option<&str>) -> bool {
+    may_view_clinical(role) || role == Some(SOCIAL_WORKER)
+}
+
+/// Whether `role` may add comments: clinicians only.
+pub fn may_write_comments(role: Option<&str>) -> bool {
+    may_view_clinical(role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_clinicians_see_clinical_data_and_only_privacy_officers_search() {
+        assert!(
+            may_view_clinical(Some("hospital-clinician"))
+                && may_view_clinical(Some("gp-clinician"))
+        );
+        for role in [
+            Some("privacy-officer"),
+            Some("social-worker"),
+            Some("patient"),
+            Some("x"),
+            None,
+        ] {
+            assert!(!may_view_clinical(role), "{role:?}");
+        }
+        assert!(may_search(Some("privacy-officer")));
+        assert!(!may_search(Some("hospital-clinician")) && !may_search(None));
+    }
+
+    #[test]
+    fn comments_follow_the_role_table_clinicians_write_social_workers_read() {
+        for role in ["hospital-clinician", "gp-clinician"] {
+            assert!(may_read_comments(Some(role)) && may_write_comments(Some(role)));
+        }
+        assert!(may_read_comments(Some("social-worker")));
+        assert!(!may_write_comments(Some("social-worker")));
+        for role in [Some("privacy-officer"), Some("patient"), Some("x"), None] {
+            assert!(
+                !may_read_comments(role) && !may_write_comments(role),
+                "{role:?}"
+            );
+        }
+    }
+}
