@@ -1,10 +1,14 @@
-//! The panel's calls to the gateway: open a patient context, then stream the record.
+//! The panel's calls to the gateway: open a patient context, stream the record, and
+//! read, add and retract comments in that context.
 //!
 //! Every request carries the token in the `Authorization` header and an abort signal, so
 //! unmounting the panel (or switching patient) cancels what is in flight.
 
 use gloo_net::http::{Request, Response};
-use mcr_model::{ApiError, ContextCreated, CreateContextRequest, NhsNumber, RecordEvent};
+use mcr_model::{
+    ApiError, CommentView, Comments, ContextCreated, CreateContextRequest, NewCommentRequest,
+    NhsNumber, RecordEvent,
+};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader};
@@ -32,9 +36,13 @@ fn network(e: gloo_net::Error) -> LoadError {
     LoadError(format!("the gateway could not be reached ({e})"))
 }
 
+fn bearer(options: &PanelOptions) -> String {
+    format!("Bearer {}", options.token)
+}
+
 /// Opens a context for the patient in `options`; returns the checked NHS number and
 /// the context id.
-async fn open_context(
+pub async fn open_context(
     options: &PanelOptions,
     signal: Option<&AbortSignal>,
 ) -> Result<(NhsNumber, String), LoadError> {
@@ -46,7 +54,7 @@ async fn open_context(
         birth_date: None,
     };
     let response = Request::post(&format!("{}/api/v1/contexts", options.gateway_url))
-        .header("Authorization", &format!("Bearer {}", options.token))
+        .header("Authorization", &bearer(options))
         .abort_signal(signal)
         .json(&body)
         .map_err(network)?
@@ -67,20 +75,22 @@ fn js_error(e: JsValue) -> LoadError {
     ))
 }
 
-/// Opens a context and streams the record (`application/x-ndjson`), calling
-/// `on_event` for each event as it arrives. A `patient` event for anyone other than the
-/// requested patient ends the stream with an error: it is never shown.
+/// Streams the record of context `context_id` (`application/x-ndjson`), calling
+/// `on_event` for each event as it arrives. A `patient` event for anyone other than
+/// `nhs`, the patient the context was opened for, ends the stream with an error: it is
+/// never shown.
 pub async fn stream_record(
     options: &PanelOptions,
+    nhs: &NhsNumber,
+    context_id: &str,
     signal: Option<&AbortSignal>,
     mut on_event: impl FnMut(RecordEvent),
 ) -> Result<(), LoadError> {
-    let (nhs, context_id) = open_context(options, signal).await?;
     let response = Request::get(&format!(
         "{}/api/v1/contexts/{context_id}/record",
         options.gateway_url
     ))
-    .header("Authorization", &format!("Bearer {}", options.token))
+    .header("Authorization", &bearer(options))
     .header("Accept", "application/x-ndjson")
     .abort_signal(signal)
     .send()
@@ -110,7 +120,7 @@ pub async fn stream_record(
             let event: RecordEvent = serde_json::from_slice(&line)
                 .map_err(|e| LoadError(format!("the gateway sent something unreadable ({e})")))?;
             if let RecordEvent::Patient { patient: Some(p) } = &event
-                && p.nhs_number != nhs
+                && p.nhs_number != *nhs
             {
                 return Err(LoadError(
                     "the gateway returned a record for a different patient; it has not been shown"
@@ -119,6 +129,77 @@ pub async fn stream_record(
             }
             on_event(event);
         }
+    }
+    Ok(())
+}
+
+fn comments_url(options: &PanelOptions, context_id: &str) -> String {
+    format!(
+        "{}/api/v1/contexts/{context_id}/comments",
+        options.gateway_url
+    )
+}
+
+/// The comments on the context's patient.
+pub async fn load_comments(
+    options: &PanelOptions,
+    context_id: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<Comments, LoadError> {
+    let response = Request::get(&comments_url(options, context_id))
+        .header("Authorization", &bearer(options))
+        .abort_signal(signal)
+        .send()
+        .await
+        .map_err(network)?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    response.json().await.map_err(network)
+}
+
+/// Posts a comment with idempotency key `key`: resending the same key after a failure
+/// never stores it twice.
+pub async fn post_comment(
+    options: &PanelOptions,
+    context_id: &str,
+    key: &str,
+    comment: &NewCommentRequest,
+    signal: Option<&AbortSignal>,
+) -> Result<CommentView, LoadError> {
+    let response = Request::post(&comments_url(options, context_id))
+        .header("Authorization", &bearer(options))
+        .header(mcr_model::comments::IDEMPOTENCY_KEY_HEADER, key)
+        .abort_signal(signal)
+        .json(comment)
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    response.json().await.map_err(network)
+}
+
+/// Retracts the reader's own comment `id`.
+pub async fn retract_comment(
+    options: &PanelOptions,
+    context_id: &str,
+    id: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<(), LoadError> {
+    let response = Request::post(&format!(
+        "{}/{id}/retract",
+        comments_url(options, context_id)
+    ))
+    .header("Authorization", &bearer(options))
+    .abort_signal(signal)
+    .send()
+    .await
+    .map_err(network)?;
+    if !response.ok() {
+        return Err(error_from(response).await);
     }
     Ok(())
 }

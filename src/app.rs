@@ -1,13 +1,17 @@
-//! The panel's root component: loads the record for one patient and renders it.
+//! The panel's root component: opens the patient's context, streams the record into
+//! it, loads the comments beside it, and renders both.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
-use mcr_model::{Record, SectionKind};
+use mcr_model::{EntryRef, Record, SectionKind};
 use send_wrapper::SendWrapper;
 use web_sys::AbortController;
 
 use crate::PanelOptions;
-use crate::api::{LoadError, stream_record};
+use crate::api::{LoadError, open_context, stream_record};
 use crate::components::banner::PatientBanner;
+use crate::components::comments::{CommentsModel, CommentsSection};
 use crate::components::section::RecordSection;
 use crate::components::sources::SourceList;
 use crate::state::{PanelState, Progress, waiting_for};
@@ -30,8 +34,22 @@ pub fn Panel(
     });
     let (state, set_state) = signal(PanelState::default());
     let (failure, set_failure) = signal(None::<LoadError>);
+    let (context, set_context) = signal(None::<String>);
+    let comments = CommentsModel::new();
+    let opts = options.clone();
     leptos::task::spawn_local(async move {
-        let streamed = stream_record(&options, abort.as_deref(), |event| {
+        let (nhs, context_id) = match open_context(&opts, abort.as_deref()).await {
+            Ok(opened) => opened,
+            Err(e) => {
+                set_failure.try_set(Some(e));
+                return;
+            }
+        };
+        set_context.try_set(Some(context_id.clone()));
+        // The comments load beside the record, not after it.
+        let (for_comments, ctx) = (opts.clone(), context_id.clone());
+        leptos::task::spawn_local(async move { comments.reload(&for_comments, &ctx).await });
+        let streamed = stream_record(&opts, &nhs, &context_id, abort.as_deref(), |event| {
             // After unmount the signal is gone and the event is dropped.
             set_state.try_update(|s| s.apply(event));
         })
@@ -40,6 +58,7 @@ pub fn Panel(
             set_failure.try_set(Some(e));
         }
     });
+    let titles = Signal::derive(move || state.with(|s| entry_titles(&s.record)));
     let progress = move || match state.with(|s| s.progress) {
         Progress::Opening => "opening",
         Progress::Receiving => "receiving",
@@ -65,11 +84,22 @@ pub fn Panel(
                                     <span>{m}</span>
                                 </div>
                             })}
-                            <RecordView record=s.record/>
+                            <RecordView record=s.record comments=Some(comments)/>
                         }
                         .into_any(),
                     }
                 }
+            }}
+            {move || match (failure.with(Option::is_some), context.get()) {
+                (false, Some(context_id)) => Some(view! {
+                    <CommentsSection
+                        model=comments
+                        options=options.clone()
+                        context_id=context_id
+                        titles=titles
+                    />
+                }),
+                _ => None,
             }}
         </section>
     }
@@ -80,6 +110,9 @@ pub fn Panel(
 pub fn RecordView(
     /// The record to show.
     record: Record,
+    /// Comments, for the markers and "Comment" buttons on entries.
+    #[prop(optional_no_strip)]
+    comments: Option<CommentsModel>,
 ) -> impl IntoView {
     let waiting = waiting_for(&record);
     let sections = SectionKind::ALL
@@ -95,6 +128,7 @@ pub fn RecordView(
                     entries=entries
                     sources=record.sources.clone()
                     waiting=waiting.clone()
+                    comments=comments
                 />
             }
         })
@@ -104,6 +138,24 @@ pub fn RecordView(
         <SourceList sources=record.sources.clone() waiting=waiting.clone()/>
         <div class="mcr-sections">{sections}</div>
     }
+}
+
+/// Every entry's title by its reference, to say what an entry comment is about.
+fn entry_titles(record: &Record) -> HashMap<EntryRef, String> {
+    record
+        .sections
+        .iter()
+        .flat_map(|s| &s.entries)
+        .map(|e| {
+            (
+                EntryRef {
+                    source: e.source.id.clone(),
+                    entry: e.id.clone(),
+                },
+                e.title.clone(),
+            )
+        })
+        .collect()
 }
 
 /// The record could not be loaded at all.

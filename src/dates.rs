@@ -29,6 +29,23 @@ pub fn display_date(iso: &str) -> String {
     }
 }
 
+/// A UTC timestamp (RFC 3339) as the viewer's local date and time, `25-Nov-2026 16:40`;
+/// text that is not a time is shown as given.
+pub fn local_date_time(iso: &str) -> String {
+    let t = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
+    if t.get_time().is_nan() {
+        return iso.to_string();
+    }
+    format!(
+        "{:02}-{}-{:04} {:02}:{:02}",
+        t.get_date(),
+        MONTHS[t.get_month() as usize % 12],
+        t.get_full_year(),
+        t.get_hours(),
+        t.get_minutes()
+    )
+}
+
 /// Age in whole years on `today` for someone born on `birth`.
 pub fn age_on(birth: (i32, u32, u32), today: (i32, u32, u32)) -> Option<u32> {
     let mut years = today.0 - birth.0;

@@ -35,5 +35,25 @@ pub const PANEL_CSS: &str = r#"
 .mcr-entry-meta { font-size: 0.8rem; color: #4c6272; }
 .mcr-empty { color: #4c6272; font-style: italic; }
 .mcr-loading { color: #4c6272; }
+.mcr-entry-comments { font-size: 0.85rem; color: #005eb8; font-weight: bold; }
+.mcr-entry-comment, .mcr-comment-retract, .mcr-comment-about button { align-self: flex-start; font: inherit; font-size: 0.8rem; color: #005eb8; background: none; border: 0; padding: 0; text-decoration: underline; cursor: pointer; }
+.mcr-comments { border-top: 2px solid #d8dde0; margin-top: 0.8rem; }
+.mcr-comments-list { list-style: none; margin: 0; padding: 0; }
+.mcr-comment { border-top: 1px solid #e8edee; padding: 0.4rem 0; display: flex; flex-direction: column; }
+.mcr-comment--new { border-left: 4px solid #ffb81c; padding-left: 0.5rem; background: #fffbeb; }
+.mcr-comment-new { font-weight: bold; color: #8a4f00; }
+.mcr-comment-meta, .mcr-comment-about { margin: 0; font-size: 0.8rem; color: #4c6272; }
+/* Comment text is plain text: kept as typed, and isolated so that bidirectional control
+   characters inside it cannot reorder anything around it. */
+.mcr-comment-body { margin: 0.2rem 0; white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: isolate; }
+.mcr-comment-retracted { margin: 0.2rem 0; font-style: italic; color: #4c6272; }
+.mcr-comment-form { display: flex; flex-direction: column; gap: 0.3rem; margin-top: 0.6rem; }
+.mcr-comment-form label { font-weight: bold; }
+.mcr-comment-form textarea { font: inherit; padding: 0.3rem; border: 2px solid #4c6272; }
+.mcr-comment-form textarea:focus, .mcr-comment-form button:focus { outline: 3px solid #ffeb3b; }
+.mcr-comment-count { margin: 0; font-size: 0.8rem; color: #4c6272; }
+.mcr-comment-count--over { color: #d5281b; font-weight: bold; }
+.mcr-comment-form button[type=submit] { align-self: flex-start; font: inherit; background: #007f3b; color: #fff; border: 0; padding: 0.35rem 0.9rem; border-radius: 3px; cursor: pointer; }
+.mcr-comment-form button[disabled] { background: #768692; cursor: default; }
 .mcr-error { border-left: 6px solid #d5281b; padding: 0.5rem 0.8rem; background: #fff4f4; }
 "#;

@@ -5,10 +5,12 @@
 
 use leptos::prelude::*;
 use mcr_model::{
-    Demographics, Entry, NhsNumber, PracticeRef, Record, Section, SectionKind, SourceKind,
-    SourceRef, SourceState, SourceStatus,
+    CommentAuthor, CommentView, Comments, Demographics, Entry, EntryRef, NhsNumber, PracticeRef,
+    Record, Section, SectionKind, SourceKind, SourceRef, SourceState, SourceStatus,
 };
+use mcr_panel::PanelOptions;
 use mcr_panel::app::RecordView;
+use mcr_panel::components::comments::{CommentsModel, CommentsSection};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
@@ -324,5 +326,243 @@ async fn a_located_source_that_has_not_answered_shows_as_being_asked_not_as_empt
             .unwrap()
             .contains("Waiting for the source to answer"),
         "never 'None recorded' while waiting"
+    );
+}
+
+fn comment(id: &str, body: &str, entry: Option<&str>, new: bool, mine: bool) -> CommentView {
+    CommentView {
+        id: id.into(),
+        entry: entry.map(|e| EntryRef {
+            source: "gp-y90001".into(),
+            entry: e.into(),
+        }),
+        author: CommentAuthor {
+            id: "ae-doctor".into(),
+            name: Some("Dr Priya Shah".into()),
+            role: Some("hospital-clinician".into()),
+            organisation: Some("Y91001".into()),
+        },
+        body: Some(body.into()),
+        created: "2026-11-25T14:00:00.000Z".into(),
+        retracted: None,
+        new,
+        mine,
+    }
+}
+
+fn loaded(comments: Vec<CommentView>, may_write: bool) -> CommentsModel {
+    let model = CommentsModel::new();
+    model.loaded.set(Some(Ok(Comments {
+        comments,
+        last_viewed: None,
+        may_write,
+    })));
+    model
+}
+
+fn options() -> PanelOptions {
+    PanelOptions {
+        gateway_url: "http://127.0.0.1:9".into(),
+        nhs_number: "9434765919".into(),
+        token: "t".into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn comment_text_is_shown_as_typed_and_never_becomes_markup() {
+    let el = host();
+    let hostile =
+        "<img src=x onerror=\"window.__mcrHacked=1\"><script>window.__mcrHacked=2</script>";
+    let bidi = "abc \u{202e}gnp.exe\u{202c} def";
+    let model = loaded(
+        vec![
+            comment("c1", hostile, None, true, false),
+            comment("c2", bidi, Some("c1"), false, true),
+        ],
+        true,
+    );
+    let titles = Signal::derive(|| {
+        std::collections::HashMap::from([(
+            EntryRef {
+                source: "gp-y90001".into(),
+                entry: "c1".into(),
+            },
+            "Asthma".to_string(),
+        )])
+    });
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        view! { <CommentsSection model=model options=options() context_id="ctx".to_string() titles=titles/> }
+    });
+    sleep(50).await;
+    let bodies = el.query_selector_all(".mcr-comment-body").unwrap();
+    assert_eq!(bodies.length(), 2);
+    assert_eq!(bodies.item(0).unwrap().text_content().unwrap(), hostile);
+    assert_eq!(bodies.item(1).unwrap().text_content().unwrap(), bidi);
+    assert!(
+        el.query_selector("img, script").unwrap().is_none(),
+        "no element made from text"
+    );
+    let hacked = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__mcrHacked".into()).unwrap();
+    assert!(hacked.is_undefined());
+    // Each body is direction-isolated.
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&bodies.item(1).unwrap().unchecked_into())
+        .unwrap()
+        .unwrap();
+    assert_eq!(style.get_property_value("unicode-bidi").unwrap(), "isolate");
+    let text = el.text_content().unwrap();
+    assert!(text.contains("Comments (2)"), "{text}");
+    assert!(
+        text.contains("Dr Priya Shah · Hospital clinician · Y91001"),
+        "{text}"
+    );
+    assert!(text.contains("On: Asthma"), "{text}");
+    // New since the last view is marked, and only one's own comment can be retracted.
+    let new = el.query_selector_all(".mcr-comment--new").unwrap();
+    assert_eq!(new.length(), 1);
+    assert!(
+        new.item(0)
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .contains("New since your last view")
+    );
+    assert_eq!(
+        el.query_selector_all(".mcr-comment-retract")
+            .unwrap()
+            .length(),
+        1
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_comment_form_counts_characters_and_is_offered_only_to_writers() {
+    let el = host();
+    let model = loaded(vec![], true);
+    let titles = Signal::derive(std::collections::HashMap::new);
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        view! { <CommentsSection model=model options=options() context_id="ctx".to_string() titles=titles/> }
+    });
+    sleep(20).await;
+    let text = el.text_content().unwrap();
+    assert!(text.contains("No comments on this record yet"), "{text}");
+    let area: web_sys::HtmlTextAreaElement = el
+        .query_selector("textarea")
+        .unwrap()
+        .expect("a text box")
+        .unchecked_into();
+    // The box is labelled and described by its count.
+    let label = el
+        .query_selector("label[for=mcr-comment-text]")
+        .unwrap()
+        .unwrap();
+    assert!(label.text_content().unwrap().contains("Add a comment"));
+    assert_eq!(
+        area.get_attribute("aria-describedby").unwrap(),
+        "mcr-comment-count"
+    );
+    area.set_value(&"😀".repeat(2_001));
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    sleep(20).await;
+    let count = el.query_selector("#mcr-comment-count").unwrap().unwrap();
+    assert_eq!(
+        count.text_content().unwrap(),
+        "2001 characters: 1 over the limit of 2,000"
+    );
+    let submit = el.query_selector("button[type=submit]").unwrap().unwrap();
+    assert!(submit.has_attribute("disabled"), "too long: cannot be sent");
+    area.set_value("ok");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    sleep(20).await;
+    assert_eq!(count.text_content().unwrap(), "2 of 2,000 characters");
+    assert!(!submit.has_attribute("disabled"));
+
+    // A reader who may not write sees the comments but no form.
+    let el = host();
+    let model = loaded(vec![comment("c1", "hello", None, false, false)], false);
+    let _h2 = leptos::mount::mount_to(el.clone(), move || {
+        view! { <CommentsSection model=model options=options() context_id="ctx".to_string() titles=titles/> }
+    });
+    sleep(20).await;
+    assert!(el.query_selector("form").unwrap().is_none());
+    assert!(el.text_content().unwrap().contains("hello"));
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_post_keeps_the_text_and_says_why() {
+    let el = host();
+    let model = loaded(vec![], true);
+    let titles = Signal::derive(std::collections::HashMap::new);
+    // Port 9 on loopback refuses the connection.
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        view! { <CommentsSection model=model options=options() context_id="ctx".to_string() titles=titles/> }
+    });
+    sleep(20).await;
+    let area: web_sys::HtmlTextAreaElement = el
+        .query_selector("textarea")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    area.set_value("Please review warfarin dose");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    let form: web_sys::HtmlFormElement =
+        el.query_selector("form").unwrap().unwrap().unchecked_into();
+    form.request_submit().unwrap();
+    let mut alert = None;
+    for _ in 0..100 {
+        sleep(30).await;
+        alert = el.query_selector(".mcr-comment-form [role=alert]").unwrap();
+        if alert.is_some() {
+            break;
+        }
+    }
+    let alert = alert.expect("an error is shown").text_content().unwrap();
+    assert!(alert.starts_with("Your comment was not saved"), "{alert}");
+    assert_eq!(area.value(), "Please review warfarin dose");
+    let submit = el.query_selector("button[type=submit]").unwrap().unwrap();
+    assert_eq!(
+        submit.text_content().unwrap(),
+        "Add comment",
+        "no longer pending"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn entries_with_comments_carry_a_marker_and_writers_get_a_comment_button() {
+    let el = host();
+    let model = loaded(
+        vec![
+            comment("x1", "first", Some("c1"), false, false),
+            comment("x2", "second", Some("c1"), false, false),
+        ],
+        true,
+    );
+    let rec = record(SourceState::Answered);
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        view! { <RecordView record=rec comments=Some(model)/> }
+    });
+    sleep(20).await;
+    let marker = el
+        .query_selector(".mcr-section--problems .mcr-entry-comments")
+        .unwrap()
+        .unwrap();
+    assert_eq!(marker.text_content().unwrap(), "2 comments");
+    let button = el
+        .query_selector(".mcr-section--problems .mcr-entry-comment")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        button.get_attribute("aria-label").unwrap(),
+        "Comment on Asthma"
+    );
+    button.unchecked_into::<HtmlElement>().click();
+    sleep(10).await;
+    assert_eq!(
+        model.target.get_untracked().map(|(_, t)| t),
+        Some("Asthma".to_string())
     );
 }

@@ -4,8 +4,11 @@
 //! never reads as complete.
 
 use leptos::prelude::*;
-use mcr_model::{Entry, EntryFlag, SectionKind, SourceKind, SourceRef, SourceState, SourceStatus};
+use mcr_model::{
+    Entry, EntryFlag, EntryRef, SectionKind, SourceKind, SourceRef, SourceState, SourceStatus,
+};
 
+use crate::components::comments::CommentsModel;
 use crate::dates::display_date;
 
 /// What an empty column says while its source has not answered yet.
@@ -38,7 +41,44 @@ fn open_by_default(kind: SectionKind) -> bool {
     )
 }
 
-fn entry_view(e: Entry) -> impl IntoView {
+/// The comment marker and "Comment" button of one entry.
+fn entry_comments(e: &Entry, comments: CommentsModel) -> impl IntoView + use<> {
+    let entry = EntryRef {
+        source: e.source.id.clone(),
+        entry: e.id.clone(),
+    };
+    let title = e.title.clone();
+    let marker = {
+        let entry = entry.clone();
+        move || {
+            let n = comments.count_for(&entry);
+            (n > 0).then(|| {
+                let text = if n == 1 {
+                    "1 comment".to_string()
+                } else {
+                    format!("{n} comments")
+                };
+                view! { <span class="mcr-entry-comments">{text}</span> }
+            })
+        }
+    };
+    let button = move || {
+        comments.may_write().then(|| {
+            let (entry, title) = (entry.clone(), title.clone());
+            let label = format!("Comment on {title}");
+            view! {
+                <button type="button" class="mcr-entry-comment" aria-label=label
+                    on:click=move |_| comments.comment_on(entry.clone(), title.clone())>
+                    "Comment"
+                </button>
+            }
+        })
+    };
+    view! { {marker}{button} }
+}
+
+fn entry_view(e: Entry, comments: Option<CommentsModel>) -> impl IntoView {
+    let annotations = comments.map(|c| entry_comments(&e, c));
     let date = e.date.as_deref().map(display_date);
     let end = e.end_date.as_deref().map(display_date);
     let status = e.status.filter(|s| s != "active");
@@ -58,6 +98,7 @@ fn entry_view(e: Entry) -> impl IntoView {
             {value}
             {e.detail.map(|d| view! { <span class="mcr-entry-detail">{d}</span> })}
             {flags}
+            {annotations}
             <span class="mcr-entry-meta">
                 {e.source.organisation}
                 {date.map(|d| view! { " · " {d} })}
@@ -72,13 +113,14 @@ fn column(
     class: &'static str,
     mut entries: Vec<Entry>,
     empty: &'static str,
+    comments: Option<CommentsModel>,
 ) -> impl IntoView {
     // Newest first; undated entries last.
     entries.sort_by(|a, b| b.date.cmp(&a.date));
     let body = if entries.is_empty() {
         view! { <p class="mcr-empty">{empty}</p> }.into_any()
     } else {
-        view! { <ul class="mcr-entries">{entries.into_iter().map(entry_view).collect_view()}</ul> }
+        view! { <ul class="mcr-entries">{entries.into_iter().map(|e| entry_view(e, comments)).collect_view()}</ul> }
             .into_any()
     };
     view! {
@@ -101,6 +143,9 @@ pub fn RecordSection(
     /// Located sources that have not answered yet.
     #[prop(optional)]
     waiting: Vec<SourceRef>,
+    /// Comments, for the markers and "Comment" buttons on entries.
+    #[prop(optional_no_strip)]
+    comments: Option<CommentsModel>,
 ) -> impl IntoView {
     let count = entries.len();
     let is_gp = |k: SourceKind| k == SourceKind::GpPractice;
@@ -118,7 +163,13 @@ pub fn RecordSection(
     } else {
         empty_text(&gp_sources)
     };
-    let gp_column = column("GP record", "mcr-column mcr-column--gp", gp, gp_empty);
+    let gp_column = column(
+        "GP record",
+        "mcr-column mcr-column--gp",
+        gp,
+        gp_empty,
+        comments,
+    );
     let other_empty = if waiting_other {
         WAITING
     } else {
@@ -130,6 +181,7 @@ pub fn RecordSection(
             "mcr-column mcr-column--other",
             other,
             other_empty,
+            comments,
         )
     });
     let class = format!("mcr-section mcr-section--{}", kind.slug());
