@@ -35,6 +35,7 @@ pub const PANEL_CSS: &str = r#"
 .mcr-entry-meta { font-size: 0.8rem; color: #4c6272; }
 .mcr-empty { color: #4c6272; font-style: italic; }
 .mcr-loading { color: #4c6272; }
+.mcr-entry-annotations { display: flex; gap: 0.8rem; }
 .mcr-entry-comments { font-size: 0.85rem; color: #005eb8; font-weight: bold; }
 .mcr-entry-comment, .mcr-comment-retract, .mcr-comment-about button { align-self: flex-start; font: inherit; font-size: 0.8rem; color: #005eb8; background: none; border: 0; padding: 0; text-decoration: underline; cursor: pointer; }
 .mcr-comments { border-top: 2px solid #d8dde0; margin-top: 0.8rem; }

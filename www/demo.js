@@ -1,19 +1,19 @@
-// Demo EPR page: obtains a launch token from the demo identity provider for the patient
-// in context, then hands the panel its gateway URL, NHS number and token as properties
-// (never the token as an attribute, never in browser storage).
+// Demo EPR page: obtains a launch token from the demo identity provider for the chosen
+// demo user and the patient in context, then hands the panel its gateway URL, NHS
+// number and token as properties (never the token as an attribute, never in browser
+// storage). Choosing another user relaunches the panel with that user's token.
 import init from '/pkg/mcr_panel.js';
 
-const DEMO_USER = 'ae-doctor';
-
-async function launch() {
+async function launch(user) {
   const status = document.getElementById('epr-status');
   const nhsNumber = document.getElementById('epr-nhs').textContent.replace(/\s/g, '');
+  status.textContent = '';
   try {
     await init();
     const response = await fetch('/demo/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ user: DEMO_USER, nhs_number: nhsNumber }),
+      body: JSON.stringify({ user, nhs_number: nhsNumber }),
     });
     if (!response.ok) throw new Error(`demo token refused (${response.status})`);
     const { access_token: token } = await response.json();
@@ -26,4 +26,6 @@ async function launch() {
   }
 }
 
-launch();
+const select = document.getElementById('epr-user-select');
+select.addEventListener('change', () => launch(select.value));
+launch(select.value);

@@ -74,7 +74,7 @@ fn entry_comments(e: &Entry, comments: CommentsModel) -> impl IntoView + use<> {
             }
         })
     };
-    view! { {marker}{button} }
+    view! { <span class="mcr-entry-annotations">{marker}{button}</span> }
 }
 
 fn entry_view(e: Entry, comments: Option<CommentsModel>) -> impl IntoView {
@@ -98,12 +98,12 @@ fn entry_view(e: Entry, comments: Option<CommentsModel>) -> impl IntoView {
             {value}
             {e.detail.map(|d| view! { <span class="mcr-entry-detail">{d}</span> })}
             {flags}
-            {annotations}
             <span class="mcr-entry-meta">
                 {e.source.organisation}
                 {date.map(|d| view! { " · " {d} })}
                 {end.map(|d| view! { " – " {d} })}
             </span>
+            {annotations}
         </li>
     }
 }

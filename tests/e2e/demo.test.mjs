@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { DemoPage, launchBrowser } from './support.mjs';
 
-const BASE_URL = process.env.MCR_BASE_URL;
 const SCREENSHOTS = process.env.MCR_SCREENSHOT_DIR ?? path.join(tmpdir(), 'mcr-e2e');
 // The first synthetic patient of mcr-sim's default population (see its population module).
 const PATIENT = { nhs: '999 000 0018' };
@@ -16,34 +15,13 @@ const PATIENT = { nhs: '999 000 0018' };
 let browser;
 
 before(async () => {
-  assert.ok(BASE_URL, 'MCR_BASE_URL must point at a running gateway (cargo xtask test sets it)');
   // launch() gives every run a fresh, temporary user data directory of its own.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    chromiumSandbox: false,
-    args: [
-      '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-/** The demo page, as a page object. */
-class DemoPage {
-  constructor(page) { this.page = page; }
-  async open() { await this.page.goto(`${BASE_URL}/`); }
-  // Playwright's CSS locators pierce open shadow roots.
-  banner() { return this.page.locator('mcr-panel .mcr-banner'); }
-  section(kind) { return this.page.locator(`mcr-panel .mcr-section--${kind}`); }
-  sources() { return this.page.locator('mcr-panel .mcr-sources'); }
-  // The panel marks itself complete once every located source has answered.
-  async complete() { await this.page.locator('mcr-panel .mcr-panel[data-progress="complete"]').waitFor({ timeout: 30000 }); }
-}
 
 test('the demo page shows the patient, GP problems and medications inside the panel', async () => {
   const page = await browser.newPage();

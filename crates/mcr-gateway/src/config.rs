@@ -65,6 +65,9 @@ pub struct Config {
     /// The most comments one user may post in a minute.
     #[arg(long, env = "MCR_COMMENTS_PER_MINUTE", default_value_t = 30)]
     pub comments_per_minute: u32,
+    /// How long a break-glass grant lasts (it also ends with its context).
+    #[arg(long, env = "MCR_BREAK_GLASS_MINUTES", default_value_t = 60)]
+    pub break_glass_minutes: u32,
 }
 
 impl Config {
@@ -88,6 +91,7 @@ impl Config {
             source_deadline_secs: 10,
             context_idle_minutes: 15,
             comments_per_minute: 30,
+            break_glass_minutes: 60,
         }
     }
 

@@ -91,6 +91,7 @@ impl Application {
             )),
             demo,
             comments_per_minute: config.comments_per_minute,
+            break_glass_minutes: config.break_glass_minutes,
         };
         let app = router(state, &config.static_root);
         Ok(Self {

@@ -33,3 +33,74 @@ pub struct ApiError {
     /// What went wrong, in words a person can act on.
     pub message: String,
 }
+
+/// `POST /api/v1/contexts/{ctx}/break-glass` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakGlassRequest {
+    /// Why the emergency override is needed (recorded and reviewed).
+    pub reason: String,
+}
+
+/// A break-glass grant, as its holder and privacy officers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantView {
+    /// The grant's id.
+    pub id: String,
+    /// Who broke the glass.
+    pub user_id: String,
+    /// The patient (ten digits), in the body only.
+    pub nhs_number: String,
+    /// The stated reason.
+    pub reason: String,
+    /// When it was granted (RFC 3339, UTC).
+    pub granted: String,
+    /// When it expires (RFC 3339, UTC).
+    pub expires: String,
+    /// When it ended early (the context ended), if it did.
+    #[serde(default)]
+    pub ended: Option<String>,
+}
+
+/// `GET /api/v1/break-glass`: grants awaiting a privacy officer's review, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantsToReview {
+    /// The grants.
+    pub grants: Vec<GrantView>,
+}
+
+/// One access to a patient's record, as the access log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLogEntry {
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// The user's id: shown to privacy officers, not to patients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The user's role.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The user's organisation (ODS code).
+    #[serde(default)]
+    pub organisation: Option<String>,
+    /// What was done (`context.open`, `record.view`, `comments.read` …).
+    pub action: String,
+    /// `allowed`, `refused` or `failed`.
+    pub outcome: String,
+    /// Why: the reason given, or "direct care" for a launch from a clinical system.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// Whether it was made under an emergency (break-glass) override.
+    #[serde(default)]
+    pub break_glass: bool,
+}
+
+/// `GET /api/v1/contexts/{ctx}/access-log`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLog {
+    /// The entries.
+    pub entries: Vec<AccessLogEntry>,
+    /// Pass as `before` for older entries, if there are more.
+    #[serde(default)]
+    pub next_before: Option<i64>,
+}

@@ -11,7 +11,10 @@ pub mod nhs_number;
 pub mod patient;
 pub mod record;
 
-pub use api::{ApiError, ContextCreated, CreateContextRequest};
+pub use api::{
+    AccessLog, AccessLogEntry, ApiError, BreakGlassRequest, ContextCreated, CreateContextRequest,
+    GrantView, GrantsToReview,
+};
 pub use comments::{
     CommentAuthor, CommentView, Comments, EntryRef, MAX_COMMENT_CHARS, NewCommentRequest,
 };

@@ -32,6 +32,8 @@ pub const MAX_BATCH: usize = 512;
 pub enum Action {
     /// A patient context was opened (or refused).
     OpenContext,
+    /// A patient context was ended.
+    EndContext,
     /// The record was requested; the gateway is about to ask the sources.
     ViewRecord,
     /// A source answered (or failed) and its data is about to be returned.
@@ -46,6 +48,14 @@ pub enum Action {
     CommentAdd,
     /// A comment was retracted by its author.
     CommentRetract,
+    /// A clinician broke the glass (an emergency override of the patient's dissent).
+    BreakGlass,
+    /// A privacy officer listed break-glass use awaiting review.
+    BreakGlassList,
+    /// A privacy officer reviewed one break-glass use.
+    BreakGlassReview,
+    /// A patient's access log was read.
+    AccessLogRead,
 }
 
 impl Action {
@@ -53,6 +63,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::OpenContext => "context.open",
+            Action::EndContext => "context.end",
             Action::ViewRecord => "record.view",
             Action::SourceOutcome => "record.source",
             Action::DissentSet => "dissent.set",
@@ -60,6 +71,10 @@ impl Action {
             Action::CommentsRead => "comments.read",
             Action::CommentAdd => "comment.add",
             Action::CommentRetract => "comment.retract",
+            Action::BreakGlass => "break_glass.grant",
+            Action::BreakGlassList => "break_glass.list",
+            Action::BreakGlassReview => "break_glass.review",
+            Action::AccessLogRead => "access_log.read",
         }
     }
 }

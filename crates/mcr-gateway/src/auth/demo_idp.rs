@@ -56,6 +56,12 @@ pub const DEMO_USERS: &[DemoUser] = &[
         role: "gp-clinician",
         org: "Y90001",
     },
+    DemoUser {
+        id: "patient",
+        name: "The patient",
+        role: "patient",
+        org: "",
+    },
 ];
 
 #[derive(Serialize)]
@@ -65,6 +71,7 @@ struct DemoClaims<'a> {
     sub: &'a str,
     name: &'a str,
     role: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
     org: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     patient: Option<String>,

@@ -9,7 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use mcr_model::{CommentView, Comments, NewCommentRequest};
 
-use super::{AppState, authenticate};
+use super::AppState;
+use super::access::{self, Access, Rule};
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::auth::Claims;
 use crate::comments::{clean_body, clean_entry, idempotency_key, new_id, same_request, view};
@@ -19,40 +20,22 @@ use crate::policy;
 use crate::store::NewComment;
 use crate::time_fmt::now_ms;
 
-/// The caller and their open context, once the caller's role passed `allowed`; a
-/// refusal is audited before the 403.
-async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    ctx: &str,
-    action: Action,
-    allowed: fn(Option<&str>) -> bool,
-) -> Result<(Claims, PatientContext), AppError> {
-    let claims = authenticate(state, headers).await?;
-    let context = state.contexts.touch(ctx, &claims.sub).await?;
-    if !allowed(claims.role.as_deref()) {
-        state
-            .audit
-            .record(AuditEntry {
-                claims: &claims,
-                nhs_number: Some(&context.nhs_number.as_digits()),
-                context_id: Some(&context.id),
-                action,
-                outcome: Outcome::Refused,
-                detail: Some("role_not_permitted"),
-            })
-            .await?;
-        let what = if action == Action::CommentsRead {
-            "read"
-        } else {
-            "add or retract"
-        };
-        return Err(AppError::Forbidden {
-            code: "role_not_permitted",
-            message: format!("your role may not {what} comments on a record"),
-        });
+/// Reading comments: clinicians and social workers, subject to the dissent register.
+const READ: Rule = Rule {
+    action: Action::CommentsRead,
+    allowed: policy::may_read_comments,
+    refused: "your role may not read comments on a record",
+    dissent_applies: true,
+};
+
+/// Adding or retracting comments: clinicians, subject to the dissent register.
+fn write(action: Action) -> Rule {
+    Rule {
+        action,
+        allowed: policy::may_write_comments,
+        refused: "your role may not add or retract comments on a record",
+        dissent_applies: true,
     }
-    Ok((claims, context))
 }
 
 /// Commits one allowed audit row for `action` on the context's patient.
@@ -84,14 +67,9 @@ pub async fn list(
     Path(ctx): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Comments>, AppError> {
-    let (claims, context) = caller(
-        &state,
-        &headers,
-        &ctx,
-        Action::CommentsRead,
-        policy::may_read_comments,
-    )
-    .await?;
+    let Access {
+        claims, context, ..
+    } = access::check(&state, &headers, &ctx, READ).await?;
     audit(&state, &claims, &context, Action::CommentsRead, None).await?;
     let nhs = context.nhs_number.as_digits();
     let stored = state.store.comments_for(&nhs).await?;
@@ -114,14 +92,9 @@ pub async fn add(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<CommentView>), AppError> {
-    let (claims, context) = caller(
-        &state,
-        &headers,
-        &ctx,
-        Action::CommentAdd,
-        policy::may_write_comments,
-    )
-    .await?;
+    let Access {
+        claims, context, ..
+    } = access::check(&state, &headers, &ctx, write(Action::CommentAdd)).await?;
     let key = idempotency_key(&headers)?;
     let request: NewCommentRequest = serde_json::from_slice(&body).map_err(|e| {
         AppError::bad_request(
@@ -163,7 +136,7 @@ pub async fn add(
         .await?
         >= i64::from(limit)
     {
-        state
+        let audited = state
             .audit
             .record(AuditEntry {
                 claims: &claims,
@@ -173,7 +146,8 @@ pub async fn add(
                 outcome: Outcome::Refused,
                 detail: Some("rate_limited"),
             })
-            .await?;
+            .await;
+        audited?;
         return Err(AppError::TooManyRequests {
             message: format!(
                 "you have added {limit} comments in the last minute, the most allowed; wait a minute and post again (your text was not stored)"
@@ -211,14 +185,9 @@ pub async fn retract(
     Path((ctx, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    let (claims, context) = caller(
-        &state,
-        &headers,
-        &ctx,
-        Action::CommentRetract,
-        policy::may_write_comments,
-    )
-    .await?;
+    let Access {
+        claims, context, ..
+    } = access::check(&state, &headers, &ctx, write(Action::CommentRetract)).await?;
     let nhs = context.nhs_number.as_digits();
     let theirs = state.store.comments_for(&nhs).await?.into_iter().any(|c| {
         c.comment.id == id && c.comment.author_id == claims.sub && c.retracted_ms.is_none()

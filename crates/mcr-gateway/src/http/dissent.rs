@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
+use super::access::{self, Rule};
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::error::AppError;
 use crate::policy::PRIVACY_OFFICER;
@@ -24,20 +25,24 @@ pub struct DissentIn {
     pub reason: Option<String>,
 }
 
+/// Changing the register: privacy officers only.
+fn officer(action: Action) -> Rule {
+    Rule {
+        action,
+        allowed: |role| role == Some(PRIVACY_OFFICER),
+        refused: "only a privacy officer may change the dissent register",
+        dissent_applies: false,
+    }
+}
+
 async fn officer_context(
     state: &AppState,
     headers: &HeaderMap,
     ctx: &str,
+    action: Action,
 ) -> Result<(crate::auth::Claims, String), AppError> {
-    let claims = super::authenticate(state, headers).await?;
-    if claims.role.as_deref() != Some(PRIVACY_OFFICER) {
-        return Err(AppError::Forbidden {
-            code: "role_not_permitted",
-            message: "only a privacy officer may change the dissent register".into(),
-        });
-    }
-    let context = state.contexts.touch(ctx, &claims.sub).await?;
-    Ok((claims, context.nhs_number.as_digits()))
+    let access = access::check(state, headers, ctx, officer(action)).await?;
+    Ok((access.claims, access.context.nhs_number.as_digits()))
 }
 
 /// Records the patient's dissent.
@@ -47,7 +52,7 @@ pub async fn put_dissent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, AppError> {
-    let (claims, nhs) = officer_context(&state, &headers, &ctx).await?;
+    let (claims, nhs) = officer_context(&state, &headers, &ctx, Action::DissentSet).await?;
     let input: DissentIn = if body.is_empty() {
         DissentIn::default()
     } else {
@@ -82,7 +87,7 @@ pub async fn delete_dissent(
     Path(ctx): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let (claims, nhs) = officer_context(&state, &headers, &ctx).await?;
+    let (claims, nhs) = officer_context(&state, &headers, &ctx, Action::DissentLift).await?;
     let entry = AuditEntry {
         claims: &claims,
         nhs_number: Some(&nhs),

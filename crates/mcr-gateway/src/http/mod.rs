@@ -1,6 +1,10 @@
 //! The HTTP surface: routes, shared state, and the middleware every request passes.
 
+pub mod access;
+pub mod access_log;
+pub mod break_glass;
 pub mod comments;
+pub mod contexts;
 pub mod demo;
 pub mod dissent;
 pub mod locator;
@@ -15,7 +19,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -49,23 +53,31 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The most comments one user may post in a minute.
     pub comments_per_minute: u32,
+    /// How long a break-glass grant lasts, in minutes.
+    pub break_glass_minutes: u32,
 }
 
 /// Builds the router: the API, the demo issuer (demo mode), and the static pages.
 pub fn router(state: AppState, static_root: &Path) -> Router {
     use openapi::{
-        COMMENT_RETRACT, COMMENTS, CONTEXTS, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI,
-        POINTERS, READYZ, RECORD,
+        ACCESS_LOG, BREAK_GLASS, BREAK_GLASS_REVIEW, BREAK_GLASS_REVIEWS, COMMENT_RETRACT,
+        COMMENTS, CONTEXT, CONTEXTS, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS,
+        READYZ, RECORD,
     };
     let no_store = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     );
     let api = Router::new()
-        .route(CONTEXTS, post(record::create_context))
+        .route(CONTEXTS, post(contexts::create_context))
+        .route(CONTEXT, delete(contexts::end_context))
         .route(RECORD, get(record::get_record))
         .route(COMMENTS, get(comments::list).post(comments::add))
         .route(COMMENT_RETRACT, post(comments::retract))
+        .route(ACCESS_LOG, get(access_log::access_log))
+        .route(BREAK_GLASS, post(break_glass::grant))
+        .route(BREAK_GLASS_REVIEWS, get(break_glass::to_review))
+        .route(BREAK_GLASS_REVIEW, post(break_glass::review))
         .route(
             DISSENT,
             put(dissent::put_dissent).delete(dissent::delete_dissent),

@@ -6,12 +6,22 @@ use serde_json::{Value, json};
 
 /// `POST` opens a patient context.
 pub const CONTEXTS: &str = "/api/v1/contexts";
+/// `DELETE` ends a context.
+pub const CONTEXT: &str = "/api/v1/contexts/{ctx}";
 /// `GET` the record of a context.
 pub const RECORD: &str = "/api/v1/contexts/{ctx}/record";
 /// `GET`/`POST` the comments on a context's patient.
 pub const COMMENTS: &str = "/api/v1/contexts/{ctx}/comments";
 /// `POST` retracts the caller's own comment.
 pub const COMMENT_RETRACT: &str = "/api/v1/contexts/{ctx}/comments/{id}/retract";
+/// `GET` who accessed the context's patient's record.
+pub const ACCESS_LOG: &str = "/api/v1/contexts/{ctx}/access-log";
+/// `POST` breaks the glass in a context.
+pub const BREAK_GLASS: &str = "/api/v1/contexts/{ctx}/break-glass";
+/// `GET` break-glass use awaiting review.
+pub const BREAK_GLASS_REVIEWS: &str = "/api/v1/break-glass";
+/// `POST` marks one break-glass use reviewed.
+pub const BREAK_GLASS_REVIEW: &str = "/api/v1/break-glass/{id}/review";
 /// `PUT`/`DELETE` the patient's dissent (privacy officers).
 pub const DISSENT: &str = "/api/v1/contexts/{ctx}/dissent";
 /// `PUT`/`DELETE` locator pointers.
@@ -30,9 +40,14 @@ pub const DEMO_JWKS: &str = "/demo/jwks.json";
 /// Every API route with its methods (static pages under `/`, `/www` and `/pkg` are not API).
 pub const ROUTES: &[(&str, &[&str])] = &[
     (CONTEXTS, &["post"]),
+    (CONTEXT, &["delete"]),
     (RECORD, &["get"]),
     (COMMENTS, &["get", "post"]),
     (COMMENT_RETRACT, &["post"]),
+    (ACCESS_LOG, &["get"]),
+    (BREAK_GLASS, &["post"]),
+    (BREAK_GLASS_REVIEWS, &["get"]),
+    (BREAK_GLASS_REVIEW, &["post"]),
     (DISSENT, &["put", "delete"]),
     (POINTERS, &["put", "delete"]),
     (HEALTHZ, &["get"]),
@@ -101,6 +116,9 @@ pub fn document() -> Value {
                 "Comments": {"type": "object", "required": ["comments", "may_write"], "properties": {
                     "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
                     "last_viewed": {"type": "string", "format": "date-time"}, "may_write": {"type": "boolean"}}},
+                "Grant": {"type": "object", "required": ["id", "user_id", "nhs_number", "reason", "granted", "expires"], "properties": {
+                    "id": {"type": "string"}, "user_id": {"type": "string"}, "nhs_number": {"type": "string"}, "reason": {"type": "string"},
+                    "granted": {"type": "string", "format": "date-time"}, "expires": {"type": "string", "format": "date-time"}, "ended": {"type": "string", "format": "date-time"}}},
                 "RecordEvent": {"type": "object", "required": ["event"], "properties": {
                     "event": {"type": "string", "enum": ["patient", "located", "source", "complete", "aborted"]}}},
             },
@@ -110,6 +128,12 @@ pub fn document() -> Value {
                 "summary": "open a patient context", "security": [{"user": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateContext"}}}},
                 "responses": responses(json!({"201": {"description": "opened", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContextCreated"}}}}}), &["400", "401", "403", "503"]),
+            }},
+            CONTEXT: {"delete": {
+                "summary": "end a context (the panel switched patient or closed) and any break-glass grant in it",
+                "security": [{"user": []}],
+                "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": responses(json!({"204": {"description": "ended"}}), &["401", "404", "503"]),
             }},
             RECORD: {"get": {
                 "summary": "the record: NDJSON events as sources answer, the whole record as JSON, or a FHIR R4 Bundle",
@@ -138,6 +162,22 @@ pub fn document() -> Value {
                 "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}},
                     {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": responses(json!({"204": {"description": "retracted"}}), &["401", "403", "404", "503"])}},
+            ACCESS_LOG: {"get": {"summary": "who opened, viewed or commented on this patient's record, newest first (the patient: role, organisation, time, purpose; privacy officers: every audited action)",
+                "security": [{"user": []}],
+                "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "before", "in": "query", "required": false, "schema": {"type": "integer"}, "description": "next_before from the previous page"}],
+                "responses": responses(json!({"200": {"description": "the log", "content": {"application/json": {"schema": {"type": "object", "required": ["entries"], "properties": {
+                    "entries": {"type": "array", "items": {"type": "object", "required": ["at", "action", "outcome", "break_glass"]}}, "next_before": {"type": "integer"}}}}}}}), &["400", "401", "403", "404", "503"])}},
+            BREAK_GLASS: {"post": {"summary": "clinicians: an emergency override of the patient's dissent, with a reason; time-limited, ends with the context, flagged in the audit and reviewed",
+                "security": [{"user": []}],
+                "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "additionalProperties": false, "properties": {"reason": {"type": "string", "minLength": 5, "maxLength": 500}}}}}},
+                "responses": responses(json!({"201": {"description": "granted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Grant"}}}}}), &["400", "401", "403", "404", "503"])}},
+            BREAK_GLASS_REVIEWS: {"get": {"summary": "privacy officers: break-glass use awaiting review, oldest first", "security": [{"user": []}],
+                "responses": responses(json!({"200": {"description": "the grants", "content": {"application/json": {"schema": {"type": "object", "required": ["grants"], "properties": {"grants": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}}}}}}), &["401", "403", "503"])}},
+            BREAK_GLASS_REVIEW: {"post": {"summary": "privacy officers: mark one break-glass use reviewed", "security": [{"user": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": responses(json!({"204": {"description": "reviewed"}}), &["401", "403", "404", "503"])}},
             DISSENT: {
                 "put": {"summary": "privacy officers: record the patient's dissent", "security": [{"user": []}],
                     "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],

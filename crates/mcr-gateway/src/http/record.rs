@@ -1,17 +1,18 @@
-//! Patient contexts and the record: `POST /api/v1/contexts`,
-//! `GET /api/v1/contexts/{ctx}/record` (NDJSON stream or whole JSON).
+//! The record: `GET /api/v1/contexts/{ctx}/record` as an NDJSON stream, whole JSON, or
+//! a FHIR R4 Bundle.
 
 use std::convert::Infallible;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use mcr_model::{ContextCreated, CreateContextRequest, NhsNumber, Record, RecordEvent};
+use mcr_model::{Record, RecordEvent};
 use tokio::sync::mpsc;
 
-use super::{AppState, authenticate};
+use super::AppState;
+use super::access::{self, Access, Rule};
 use crate::audit::{Action, AuditEntry, Outcome};
 
 use crate::error::AppError;
@@ -23,89 +24,20 @@ pub const NDJSON: &str = "application/x-ndjson";
 /// The FHIR media type of the record as an R4 Bundle.
 pub const FHIR_JSON: &str = "application/fhir+json";
 
-/// Opens a patient context. The NHS number comes in the body; an embedded launch's
-/// token must name the same patient.
-#[tracing::instrument(skip_all)]
-pub async fn create_context(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<ContextCreated>), AppError> {
-    let claims = authenticate(&state, &headers).await?;
-    let req: CreateContextRequest = serde_json::from_slice(&body).map_err(|e| {
-        AppError::bad_request(
-            "invalid_body",
-            format!("expected a JSON body {{\"nhs_number\": …}}: {e}"),
-        )
-    })?;
-    let nhs = NhsNumber::parse(&req.nhs_number)
-        .map_err(|e| AppError::bad_request("invalid_nhs_number", e.to_string()))?;
-    let role = claims.role.as_deref();
-    let reason = req
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    let refusal = match claims.patient.as_deref().map(NhsNumber::parse) {
-        Some(Ok(launch)) if launch == nhs => None,
-        Some(_) => Some((
-            "patient_context_mismatch",
-            "the patient requested is not the patient in your launch context",
-        )),
-        None if policy::may_search(role) && reason.is_none() => {
-            return Err(AppError::bad_request(
-                "reason_required",
-                "opening a record by search needs a reason for access",
-            ));
-        }
-        None if policy::may_search(role) => None,
-        None => Some((
-            "search_not_permitted",
-            "your role may open a record only from a patient launch",
-        )),
-    };
-    // The dissent register applies to the whole record for anyone who would see it.
-    let refusal = match refusal {
-        None if policy::may_view_clinical(role)
-            && state.store.dissent(&nhs.as_digits()).await?.is_some() =>
-        {
-            Some((
-                "patient_dissent",
-                "this patient has asked for their record not to be shared through My Care Record",
-            ))
-        }
-        other => other,
-    };
-    if let Some((code, message)) = refusal {
-        state
-            .audit
-            .record(AuditEntry {
-                claims: &claims,
-                nhs_number: Some(&nhs.as_digits()),
-                context_id: None,
-                action: Action::OpenContext,
-                outcome: Outcome::Refused,
-                detail: Some(code),
-            })
-            .await?;
-        return Err(AppError::Forbidden {
-            code,
-            message: message.into(),
-        });
-    }
-    let context_id = state
-        .contexts
-        .open(&claims, &nhs, reason, &state.audit)
-        .await?;
-    Ok((StatusCode::CREATED, Json(ContextCreated { context_id })))
-}
-
 fn wants(headers: &HeaderMap, media_type: &str) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(media_type)))
 }
+
+/// Who may read the record: clinicians, subject to the dissent register.
+const RULE: Rule = Rule {
+    action: Action::ViewRecord,
+    allowed: policy::may_view_clinical,
+    refused: "your role does not see clinical records",
+    dissent_applies: true,
+};
 
 /// The record for a context: every located source asked at once; with `Accept:
 /// application/x-ndjson` each source's data is sent as it arrives, otherwise the whole
@@ -116,26 +48,12 @@ pub async fn get_record(
     Path(ctx): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let claims = authenticate(&state, &headers).await?;
-    let context = state.contexts.touch(&ctx, &claims.sub).await?;
+    let Access {
+        claims,
+        context,
+        grant,
+    } = access::check(&state, &headers, &ctx, RULE).await?;
     let nhs = context.nhs_number.clone();
-    if !policy::may_view_clinical(claims.role.as_deref()) {
-        state
-            .audit
-            .record(AuditEntry {
-                claims: &claims,
-                nhs_number: Some(&nhs.as_digits()),
-                context_id: Some(&context.id),
-                action: Action::ViewRecord,
-                outcome: Outcome::Refused,
-                detail: Some("role_not_permitted"),
-            })
-            .await?;
-        return Err(AppError::Forbidden {
-            code: "role_not_permitted",
-            message: "your role does not see clinical records".into(),
-        });
-    }
     // Providers known from their pointers are asked at once; the registered practice
     // when the demographics service has said which it is.
     let mut fetches = Fetches::default();
@@ -148,7 +66,11 @@ pub async fn get_record(
     }
     let asked: Vec<&str> = fetches.asked().iter().map(|s| s.id.as_str()).collect();
     let mut detail = format!(
-        "asking: {}",
+        "{}asking: {}",
+        grant
+            .as_ref()
+            .map(|g| format!("break-glass {}; ", g.id))
+            .unwrap_or_default(),
         if asked.is_empty() {
             "none".into()
         } else {

@@ -13,6 +13,8 @@ pub const CLINICAL_ROLES: &[&str] = &["hospital-clinician", "gp-clinician"];
 pub const PRIVACY_OFFICER: &str = "privacy-officer";
 /// The social worker's role.
 pub const SOCIAL_WORKER: &str = "social-worker";
+/// A patient, looking at their own record's access log.
+pub const PATIENT: &str = "patient";
 
 /// Whether `role` may see clinical data.
 pub fn may_view_clinical(role: Option<&str>) -> bool {
@@ -32,6 +34,21 @@ pub fn may_read_comments(role: Option<&str>) -> bool {
 /// Whether `role` may add comments: clinicians only.
 pub fn may_write_comments(role: Option<&str>) -> bool {
     may_view_clinical(role)
+}
+
+/// Whether `role` may break the glass (an emergency override of the patient's dissent).
+pub fn may_break_glass(role: Option<&str>) -> bool {
+    may_view_clinical(role)
+}
+
+/// Whether `role` may read a record's access log: the patient (their own) and privacy officers.
+pub fn may_read_access_log(role: Option<&str>) -> bool {
+    matches!(role, Some(PRIVACY_OFFICER | PATIENT))
+}
+
+/// Whether `role` reviews break-glass use: privacy officers.
+pub fn may_review_break_glass(role: Option<&str>) -> bool {
+    role == Some(PRIVACY_OFFICER)
 }
 
 #[cfg(test)]
@@ -55,6 +72,28 @@ mod tests {
         }
         assert!(may_search(Some("privacy-officer")));
         assert!(!may_search(Some("hospital-clinician")) && !may_search(None));
+    }
+
+    #[test]
+    fn break_glass_is_for_clinicians_and_its_review_and_access_logs_for_officers_and_patients() {
+        for role in ["hospital-clinician", "gp-clinician"] {
+            assert!(may_break_glass(Some(role)));
+            assert!(!may_read_access_log(Some(role)) && !may_review_break_glass(Some(role)));
+        }
+        for role in [
+            Some("social-worker"),
+            Some("patient"),
+            Some("privacy-officer"),
+            None,
+        ] {
+            assert!(!may_break_glass(role), "{role:?}");
+        }
+        assert!(
+            may_read_access_log(Some("patient")) && may_read_access_log(Some("privacy-officer"))
+        );
+        assert!(!may_read_access_log(Some("social-worker")) && !may_read_access_log(None));
+        assert!(may_review_break_glass(Some("privacy-officer")));
+        assert!(!may_review_break_glass(Some("patient")));
     }
 
     #[test]

@@ -255,6 +255,14 @@ pub trait Store: Send + Sync {
         after: i64,
         limit: i64,
     ) -> Result<Vec<AuditRow>, StoreError>;
+    /// A patient's audit rows, newest first: at most `limit`, all before `before_seq`
+    /// when given (paging back through the access log).
+    async fn audit_for_patient(
+        &self,
+        nhs_number: &str,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError>;
     /// The newest prune checkpoint row, if any.
     async fn latest_checkpoint(&self) -> Result<Option<AuditRow>, StoreError>;
     /// Records the chain's current head as an anchor (idempotent); returns it.

@@ -212,6 +212,23 @@ impl Store for SqlStore {
         rows(found, audit_row)
     }
 
+    async fn audit_for_patient(
+        &self,
+        nhs_number: &str,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let found = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE nhs_number = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(nhs_number)
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows(found, audit_row)
+    }
+
     async fn audit_since(
         &self,
         since: &str,
