@@ -6,8 +6,8 @@
 
 use gloo_net::http::{Request, Response};
 use mcr_model::{
-    ApiError, CommentView, Comments, ContextCreated, CreateContextRequest, NewCommentRequest,
-    NhsNumber, RecordEvent,
+    ApiError, BreakGlassRequest, CommentView, Comments, ContextCreated, CreateContextRequest,
+    GrantView, NewCommentRequest, NhsNumber, RecordEvent,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -15,26 +15,58 @@ use web_sys::{AbortSignal, ReadableStreamDefaultReader};
 
 use crate::PanelOptions;
 
-/// Why the record could not be shown, in words for the clinician.
+/// Why something could not be loaded or saved, in words for the clinician, with the
+/// gateway's error code and HTTP status where it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError(pub String);
+pub struct LoadError {
+    /// What went wrong, for people.
+    pub message: String,
+    /// The gateway's stable code (e.g. `patient_dissent`), or the panel's own
+    /// (`patient_mismatch`, `network`).
+    pub code: String,
+    /// The HTTP status, when the gateway answered.
+    pub status: Option<u16>,
+}
+
+impl LoadError {
+    /// An error the panel itself detected.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: code.into(),
+            status: None,
+        }
+    }
+}
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
 async fn error_from(response: Response) -> LoadError {
+    let status = Some(response.status());
     match response.json::<ApiError>().await {
-        Ok(e) => LoadError(e.message),
-        Err(_) => LoadError(format!("the gateway answered {}", response.status())),
+        Ok(e) => LoadError {
+            message: e.message,
+            code: e.code,
+            status,
+        },
+        Err(_) => LoadError {
+            message: format!("the gateway answered {}", response.status()),
+            code: "http".into(),
+            status,
+        },
     }
 }
 
 fn network(e: gloo_net::Error) -> LoadError {
-    LoadError(format!("the gateway could not be reached ({e})"))
+    LoadError::new("network", format!("the gateway could not be reached ({e})"))
 }
+
+/// The code of the error raised when an answer names a patient other than the one asked for.
+pub const PATIENT_MISMATCH: &str = "patient_mismatch";
 
 fn bearer(options: &PanelOptions) -> String {
     format!("Bearer {}", options.token)
@@ -46,8 +78,12 @@ pub async fn open_context(
     options: &PanelOptions,
     signal: Option<&AbortSignal>,
 ) -> Result<(NhsNumber, String), LoadError> {
-    let nhs = NhsNumber::parse(&options.nhs_number)
-        .map_err(|e| LoadError(format!("the host passed an invalid NHS number: {e}")))?;
+    let nhs = NhsNumber::parse(&options.nhs_number).map_err(|e| {
+        LoadError::new(
+            "invalid_nhs_number",
+            format!("the host passed an invalid NHS number: {e}"),
+        )
+    })?;
     let body = CreateContextRequest {
         nhs_number: nhs.as_digits(),
         reason: None,
@@ -69,10 +105,13 @@ pub async fn open_context(
 }
 
 fn js_error(e: JsValue) -> LoadError {
-    LoadError(format!(
-        "the record stream broke off ({})",
-        e.as_string().unwrap_or_else(|| "network error".into())
-    ))
+    LoadError::new(
+        "network",
+        format!(
+            "the record stream broke off ({})",
+            e.as_string().unwrap_or_else(|| "network error".into())
+        ),
+    )
 }
 
 /// Streams the record of context `context_id` (`application/x-ndjson`), calling
@@ -101,7 +140,7 @@ pub async fn stream_record(
     }
     let body = response
         .body()
-        .ok_or_else(|| LoadError("the gateway sent no record".into()))?;
+        .ok_or_else(|| LoadError::new("network", "the gateway sent no record"))?;
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut pending: Vec<u8> = Vec::new();
     loop {
@@ -117,14 +156,18 @@ pub async fn stream_record(
         pending.extend(js_sys::Uint8Array::new(&value).to_vec());
         while let Some(end) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=end).collect();
-            let event: RecordEvent = serde_json::from_slice(&line)
-                .map_err(|e| LoadError(format!("the gateway sent something unreadable ({e})")))?;
+            let event: RecordEvent = serde_json::from_slice(&line).map_err(|e| {
+                LoadError::new(
+                    "unreadable",
+                    format!("the gateway sent something unreadable ({e})"),
+                )
+            })?;
             if let RecordEvent::Patient { patient: Some(p) } = &event
                 && p.nhs_number != *nhs
             {
-                return Err(LoadError(
-                    "the gateway returned a record for a different patient; it has not been shown"
-                        .into(),
+                return Err(LoadError::new(
+                    PATIENT_MISMATCH,
+                    "the gateway returned a record for a different patient; it has not been shown",
                 ));
             }
             on_event(event);
@@ -202,4 +245,50 @@ pub async fn retract_comment(
         return Err(error_from(response).await);
     }
     Ok(())
+}
+
+/// Breaks the glass in context `context_id`, giving `reason`.
+pub async fn break_glass(
+    options: &PanelOptions,
+    context_id: &str,
+    reason: &str,
+) -> Result<GrantView, LoadError> {
+    let response = Request::post(&format!(
+        "{}/api/v1/contexts/{context_id}/break-glass",
+        options.gateway_url
+    ))
+    .header("Authorization", &bearer(options))
+    .json(&BreakGlassRequest {
+        reason: reason.to_string(),
+    })
+    .map_err(network)?
+    .send()
+    .await
+    .map_err(network)?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    response.json().await.map_err(network)
+}
+
+/// Ends context `context_id` (and any break-glass grant in it) without waiting for the
+/// answer; `keepalive` lets the request finish even if the page is being closed.
+pub fn end_context(options: &PanelOptions, context_id: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method("DELETE");
+    // `keepalive` is not in web-sys's stable API; set it on the init dictionary directly.
+    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    let Ok(headers) = web_sys::Headers::new() else {
+        return;
+    };
+    if headers.set("Authorization", &bearer(options)).is_err() {
+        return;
+    }
+    init.set_headers(&headers);
+    let url = format!("{}/api/v1/contexts/{context_id}", options.gateway_url);
+    // The promise is dropped: an unanswered end leaves the context to expire when idle.
+    let _ = window.fetch_with_str_and_init(&url, &init);
 }

@@ -2,23 +2,30 @@
 //! it, loads the comments beside it, and renders both.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
-use mcr_model::{EntryRef, Record, SectionKind};
+use mcr_model::{EntryRef, GrantView, NhsNumber, Record, SectionKind};
 use send_wrapper::SendWrapper;
-use web_sys::AbortController;
+use web_sys::{AbortController, AbortSignal};
 
 use crate::PanelOptions;
-use crate::api::{LoadError, open_context, stream_record};
+use crate::api::{LoadError, end_context, open_context, stream_record};
 use crate::components::banner::PatientBanner;
+use crate::components::break_glass::{BreakGlassForm, EmergencyMarker};
 use crate::components::comments::{CommentsModel, CommentsSection};
 use crate::components::section::RecordSection;
 use crate::components::sources::SourceList;
+use crate::events;
 use crate::state::{PanelState, Progress, waiting_for};
 use crate::style::PANEL_CSS;
 
 /// The whole panel for one patient: the record streamed in, each source's data shown
-/// as it arrives.
+/// as it arrives, and the comments beside it.
+///
+/// Unmounting (the host removed the panel or switched patient) aborts what is in
+/// flight, ends the patient context at the gateway, and drops any late answer.
 #[component]
 pub fn Panel(
     /// Gateway URL, NHS number and token from the host.
@@ -26,38 +33,109 @@ pub fn Panel(
 ) -> impl IntoView {
     let controller = AbortController::new().ok().map(SendWrapper::new);
     let abort = controller.as_ref().map(|c| SendWrapper::new(c.signal()));
-    // Unmounting aborts whatever is still in flight for this patient.
-    on_cleanup(move || {
-        if let Some(c) = controller {
-            c.abort();
-        }
-    });
+    // The open context, readable in the cleanup (which may run after signals are gone).
+    let opened: Arc<Mutex<Option<String>>> = Arc::default();
+    // Cleared on unmount: late answers and failures of an unmounted panel (including
+    // the abort itself) are dropped, never shown or reported to the host.
+    let alive = Arc::new(AtomicBool::new(true));
+    {
+        let (opened, options, alive) = (opened.clone(), options.clone(), alive.clone());
+        on_cleanup(move || {
+            alive.store(false, Ordering::SeqCst);
+            if let Some(c) = controller {
+                c.abort();
+            }
+            if let Some(ctx) = opened.lock().ok().and_then(|mut o| o.take()) {
+                end_context(&options, &ctx);
+            }
+        });
+    }
     let (state, set_state) = signal(PanelState::default());
     let (failure, set_failure) = signal(None::<LoadError>);
     let (context, set_context) = signal(None::<String>);
+    let (emergency, set_emergency) = signal(None::<GrantView>);
     let comments = CommentsModel::new();
-    let opts = options.clone();
-    leptos::task::spawn_local(async move {
-        let (nhs, context_id) = match open_context(&opts, abort.as_deref()).await {
-            Ok(opened) => opened,
-            Err(e) => {
-                set_failure.try_set(Some(e));
+    let root = NodeRef::<leptos::html::Section>::new();
+    let live = {
+        let alive = alive.clone();
+        move || alive.load(Ordering::SeqCst)
+    };
+    let emit = move |name: &str, detail: serde_json::Value| {
+        if let Some(Some(el)) = root.try_get_untracked() {
+            events::dispatch(&el, name, &detail);
+        }
+    };
+    let fail = {
+        let live = live.clone();
+        move |e: LoadError| {
+            if !live() {
                 return;
             }
-        };
-        set_context.try_set(Some(context_id.clone()));
-        // The comments load beside the record, not after it.
-        let (for_comments, ctx) = (opts.clone(), context_id.clone());
-        leptos::task::spawn_local(async move { comments.reload(&for_comments, &ctx).await });
-        let streamed = stream_record(&opts, &nhs, &context_id, abort.as_deref(), |event| {
-            // After unmount the signal is gone and the event is dropped.
-            set_state.try_update(|s| s.apply(event));
-        })
-        .await;
-        if let Err(e) = streamed {
+            for (name, detail) in events::for_failure(&e) {
+                emit(name, detail);
+            }
             set_failure.try_set(Some(e));
         }
+    };
+    // Streams the record into the panel (again, after the glass is broken).
+    let show = {
+        let (fail, live) = (fail.clone(), live.clone());
+        move |opts: PanelOptions,
+              nhs: NhsNumber,
+              ctx: String,
+              abort: Option<SendWrapper<AbortSignal>>| {
+            let (fail, live) = (fail.clone(), live.clone());
+            async move {
+                set_state.try_set(PanelState::default());
+                set_failure.try_set(None);
+                // The comments load beside the record, not after it.
+                let (for_comments, comments_ctx) = (opts.clone(), ctx.clone());
+                leptos::task::spawn_local(async move {
+                    comments.reload(&for_comments, &comments_ctx).await
+                });
+                let streamed = stream_record(&opts, &nhs, &ctx, abort.as_deref(), |event| {
+                    // After unmount the signal is gone and the event is dropped.
+                    set_state.try_update(|s| s.apply(event));
+                })
+                .await;
+                match streamed {
+                    Err(e) => fail(e),
+                    Ok(()) if live() => {
+                        let sources = state
+                            .try_with_untracked(|s| s.record.sources.len())
+                            .unwrap_or(0);
+                        emit(events::READY, serde_json::json!({"sources": sources}));
+                    }
+                    Ok(()) => {}
+                }
+            }
+        }
+    };
+    let (opts, first_abort, first_show) = (options.clone(), abort.clone(), show.clone());
+    leptos::task::spawn_local(async move {
+        match open_context(&opts, first_abort.as_deref()).await {
+            Ok((nhs, ctx)) => {
+                if let Ok(mut o) = opened.lock() {
+                    *o = Some(ctx.clone());
+                }
+                set_context.try_set(Some(ctx.clone()));
+                first_show(opts, nhs, ctx, first_abort).await;
+            }
+            Err(e) => fail(e),
+        }
     });
+    let on_granted = {
+        let (options, abort) = (options.clone(), abort.clone());
+        Callback::new(move |grant: GrantView| {
+            let (options, abort) = (options.clone(), abort.clone());
+            let ctx = context.try_get_untracked().flatten();
+            let nhs = NhsNumber::parse(&options.nhs_number).ok();
+            set_emergency.try_set(Some(grant));
+            if let (Some(ctx), Some(nhs)) = (ctx, nhs) {
+                leptos::task::spawn_local(show(options, nhs, ctx, abort));
+            }
+        })
+    };
     let titles = Signal::derive(move || state.with(|s| entry_titles(&s.record)));
     let progress = move || match state.with(|s| s.progress) {
         Progress::Opening => "opening",
@@ -65,11 +143,24 @@ pub fn Panel(
         Progress::Complete => "complete",
         Progress::Aborted => "aborted",
     };
+    let failed_view = {
+        let options = options.clone();
+        move |e: LoadError| {
+            let form = (e.code == "patient_dissent")
+                .then(|| context.get_untracked())
+                .flatten()
+                .map(|ctx| {
+                    view! { <BreakGlassForm options=options.clone() context_id=ctx on_granted=on_granted/> }
+                });
+            view! { <LoadFailed error=e/> {form} }
+        }
+    };
     view! {
         <style>{PANEL_CSS}</style>
-        <section class="mcr-panel" aria-label="My Care Record" data-progress=progress>
+        <section class="mcr-panel" aria-label="My Care Record" data-progress=progress node_ref=root>
+            {move || emergency.get().map(|grant| view! { <EmergencyMarker grant=grant/> })}
             {move || match failure.get() {
-                Some(e) => view! { <LoadFailed error=e/> }.into_any(),
+                Some(e) => failed_view(e).into_any(),
                 None => {
                     let s = state.get();
                     match s.progress {
@@ -166,8 +257,8 @@ fn LoadFailed(
 ) -> impl IntoView {
     view! {
         <div class="mcr-error" role="alert">
-            <strong>"The shared care record could not be shown. "</strong>
-            <span>{error.0}</span>
+            <strong>"The shared care record could not be shown: "</strong>
+            <span>{error.message}</span>
         </div>
     }
 }

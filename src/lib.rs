@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod dates;
+pub mod events;
 pub mod options;
 pub mod state;
 mod style;

@@ -56,5 +56,13 @@ pub const PANEL_CSS: &str = r#"
 .mcr-comment-count--over { color: #d5281b; font-weight: bold; }
 .mcr-comment-form button[type=submit] { align-self: flex-start; font: inherit; background: #007f3b; color: #fff; border: 0; padding: 0.35rem 0.9rem; border-radius: 3px; cursor: pointer; }
 .mcr-comment-form button[disabled] { background: #768692; cursor: default; }
+.mcr-emergency { background: #d5281b; color: #fff; padding: 0.5rem 0.8rem; margin-bottom: 0.6rem; border-radius: 3px; }
+.mcr-break-glass { display: flex; flex-direction: column; gap: 0.3rem; margin-top: 0.6rem; padding: 0.6rem 0.8rem; border: 2px solid #d5281b; }
+.mcr-break-glass h3 { margin: 0; font-size: 1rem; }
+.mcr-break-glass p { margin: 0; }
+.mcr-break-glass label { font-weight: bold; }
+.mcr-break-glass textarea { font: inherit; padding: 0.3rem; border: 2px solid #4c6272; }
+.mcr-break-glass button { align-self: flex-start; font: inherit; background: #d5281b; color: #fff; border: 0; padding: 0.35rem 0.9rem; border-radius: 3px; cursor: pointer; }
+.mcr-break-glass button[disabled] { background: #768692; }
 .mcr-error { border-left: 6px solid #d5281b; padding: 0.5rem 0.8rem; background: #fff4f4; }
 "#;

@@ -190,6 +190,23 @@ async fn mount_renders_into_an_open_shadow_root_and_reports_an_unreachable_gatew
     ] {
         js_sys::Reflect::set(&options, &k.into(), &v.into()).unwrap();
     }
+    // The host hears about the failure through a composed event on its own element.
+    let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let listener = {
+        let heard = heard.clone();
+        wasm_bindgen::closure::Closure::<dyn Fn(web_sys::CustomEvent)>::new(
+            move |e: web_sys::CustomEvent| {
+                let code = js_sys::Reflect::get(&e.detail(), &"code".into()).unwrap();
+                heard.borrow_mut().push(format!(
+                    "{}:{}",
+                    e.type_(),
+                    code.as_string().unwrap_or_default()
+                ));
+            },
+        )
+    };
+    el.add_event_listener_with_callback("mcr-error", listener.as_ref().unchecked_ref())
+        .unwrap();
     let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
     let root = el.shadow_root().expect("an open shadow root");
     assert!(
@@ -207,6 +224,7 @@ async fn mount_renders_into_an_open_shadow_root_and_reports_an_unreachable_gatew
     }
     let error = error.expect("an error is shown").text_content().unwrap();
     assert!(error.contains("could not be reached"), "{error}");
+    assert_eq!(*heard.borrow(), ["mcr-error:network"]);
     handle.unmount();
     assert!(
         root.query_selector(".mcr-panel").unwrap().is_none(),

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use mcr_model::{CommentView, Comments, EntryRef, MAX_COMMENT_CHARS, NewCommentRequest};
 
 use crate::PanelOptions;
-use crate::api::{LoadError, load_comments, post_comment, retract_comment};
+use crate::api::{load_comments, post_comment, retract_comment};
 use crate::dates::local_date_time;
 
 /// The comments shared by the list, the form and the markers on entries.
@@ -68,7 +68,7 @@ impl CommentsModel {
     pub async fn reload(&self, options: &PanelOptions, context_id: &str) {
         let loaded = load_comments(options, context_id, None)
             .await
-            .map_err(|LoadError(e)| e);
+            .map_err(|e| e.message);
         self.loaded.try_set(Some(loaded));
     }
 }
@@ -218,7 +218,7 @@ pub fn CommentsSection(
                     });
                 }
                 // The text stays in the box; sending again reuses the same key.
-                Err(LoadError(e)) => {
+                Err(e) => {
                     error.try_set(Some(format!("Your comment was not saved: {e}")));
                 }
             }
@@ -230,7 +230,7 @@ pub fn CommentsSection(
         leptos::task::spawn_local(async move {
             match retract_comment(&options, &context_id, &id, None).await {
                 Ok(()) => model.reload(&options, &context_id).await,
-                Err(LoadError(e)) => {
+                Err(e) => {
                     error.try_set(Some(format!("The comment was not retracted: {e}")));
                 }
             }

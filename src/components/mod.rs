@@ -1,6 +1,7 @@
 //! Building blocks of the panel, one component per file.
 
 pub mod banner;
+pub mod break_glass;
 pub mod comments;
 pub mod section;
 pub mod sources;

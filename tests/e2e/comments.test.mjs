@@ -81,7 +81,7 @@ test('comments from one user reach the next viewer, and odd text is shown exactl
   assert.equal(await reader.demo.comments().locator('script, img, a').count(), 0);
   assert.deepEqual(reader.dialogs, []);
   // Bidirectional overrides are isolated inside their comment.
-  const bidi = reader.demo.comments().locator('.mcr-comment-body', { hasText: 'gnp.exe' });
+  const bidi = reader.demo.comments().locator('.mcr-comment-body', { hasText: 'gnp.exe' }).last();
   assert.equal(await bidi.evaluate((e) => getComputedStyle(e).unicodeBidi), 'isolate');
   assert.equal(await bidi.getAttribute('dir'), 'auto');
   // Nothing was kept in browser storage by either user.
@@ -90,12 +90,13 @@ test('comments from one user reach the next viewer, and odd text is shown exactl
   }
 
   // The author retracts the first comment; the next viewer sees it retracted, without text.
+  const id = await mine.getAttribute('data-comment-id');
   await mine.locator('.mcr-comment-retract').click();
-  await writer.demo.comments().locator('.mcr-comment-retracted').first().waitFor();
+  await mine.waitFor({ state: 'detached' });
   await reader.demo.signInAs('gp');
   await reader.demo.complete();
   await reader.demo.commentsReady();
-  const retracted = reader.demo.comments().locator('.mcr-comment').first();
+  const retracted = reader.demo.comments().locator(`.mcr-comment[data-comment-id="${id}"]`);
   assert.match(await retracted.innerText(), /Retracted by its author/);
   assert.equal(await reader.demo.comments().getByText(marker).count(), 0);
   await writer.context.close();
@@ -103,6 +104,7 @@ test('comments from one user reach the next viewer, and odd text is shown exactl
 });
 
 test('a comment on one entry is marked on that entry for the next viewer', async () => {
+  const note = `Dose checked with the patient today (${Date.now()})`;
   const writer = await demoIn('gp');
   const entry = writer.demo.section('medications').locator('.mcr-entry').first();
   const title = await entry.locator('.mcr-entry-title').innerText();
@@ -111,16 +113,16 @@ test('a comment on one entry is marked on that entry for the next viewer', async
   assert.match(await about.innerText(), new RegExp(`About: ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   // The button moved focus to the text box.
   assert.equal(await writer.page.evaluate(() => document.querySelector('mcr-panel').shadowRoot.activeElement?.id), 'mcr-comment-text');
-  await writer.page.keyboard.type('Dose checked with the patient today');
+  await writer.page.keyboard.type(note);
   await writer.page.keyboard.press('Tab');
   await writer.page.keyboard.press('Enter');
-  await writer.demo.comments().locator('.mcr-comment', { hasText: 'Dose checked with the patient today' }).waitFor();
+  await writer.demo.comments().locator('.mcr-comment', { hasText: note }).waitFor();
   await writer.context.close();
 
   const reader = await demoIn('ae-doctor');
   const marked = reader.demo.section('medications').locator('.mcr-entry', { hasText: title }).first();
   assert.match(await marked.locator('.mcr-entry-comments').innerText(), /^\d+ comments?$/);
-  const comment = reader.demo.comments().locator('.mcr-comment', { hasText: 'Dose checked with the patient today' });
+  const comment = reader.demo.comments().locator('.mcr-comment', { hasText: note });
   assert.match(await comment.innerText(), new RegExp(`On: ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   await reader.context.close();
 });

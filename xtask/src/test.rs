@@ -254,10 +254,17 @@ fn end_to_end(tally: &mut Tally) {
         Err(e) => return tally.check("end-to-end tests", Err(e)),
     };
     let mut node = Command::new("node");
-    node.args(["--test", "--test-reporter=tap", "tests/e2e/"])
-        .current_dir(root())
-        .env("MCR_BASE_URL", &stack.gateway_url)
-        .env("MCR_SCREENSHOT_DIR", &screenshots);
+    // One file at a time: the files share one gateway and one demo patient, and the
+    // identity tests change that patient's dissent while they run.
+    node.args([
+        "--test",
+        "--test-concurrency=1",
+        "--test-reporter=tap",
+        "tests/e2e/",
+    ])
+    .current_dir(root())
+    .env("MCR_BASE_URL", &stack.gateway_url)
+    .env("MCR_SCREENSHOT_DIR", &screenshots);
     tally.step("end-to-end tests (Playwright, Chromium)", &mut node);
     drop(stack);
     let _ = std::fs::remove_dir_all(&data_dir);
