@@ -86,8 +86,8 @@ pub async fn open_context(
     })?;
     let body = CreateContextRequest {
         nhs_number: nhs.as_digits(),
-        reason: None,
-        birth_date: None,
+        reason: options.reason.clone(),
+        birth_date: options.birth_date.clone(),
     };
     let response = Request::post(&format!("{}/api/v1/contexts", options.gateway_url))
         .header("Authorization", &bearer(options))

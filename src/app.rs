@@ -206,8 +206,25 @@ pub fn RecordView(
     comments: Option<CommentsModel>,
 ) -> impl IntoView {
     let waiting = waiting_for(&record);
+    // A role that sees only part of the record is told which part; the other sections
+    // are not shown at all (never as "none recorded").
+    let in_view = |kind: SectionKind| {
+        record
+            .dataset
+            .as_ref()
+            .is_none_or(|d| d.sections.contains(&kind))
+    };
+    let dataset_note = record.dataset.as_ref().map(|d| {
+        view! {
+            <p class="mcr-dataset" role="note">
+                <strong>"Showing the " {d.name.clone()} ": "</strong>
+                {d.note.clone()}
+            </p>
+        }
+    });
     let sections = SectionKind::ALL
         .into_iter()
+        .filter(|kind| in_view(*kind))
         .map(|kind| {
             let entries = record
                 .section(kind)
@@ -227,6 +244,7 @@ pub fn RecordView(
     view! {
         <PatientBanner patient=record.patient.clone()/>
         <SourceList sources=record.sources.clone() waiting=waiting.clone()/>
+        {dataset_note}
         <div class="mcr-sections">{sections}</div>
     }
 }

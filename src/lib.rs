@@ -77,6 +77,12 @@ export function define_mcr_panel(mount) {
     set nhsNumber(v) { this.#options.nhsNumber = v; this.#render(); }
     get nhsNumber() { return this.#options.nhsNumber; }
     set gatewayUrl(v) { this.#options.gatewayUrl = v; this.#render(); }
+    // For a search (the portal): why, and the date of birth where the role must give it.
+    // Set these before nhsNumber and token, which (re)open the record.
+    set reason(v) { this.#options.reason = v; }
+    get reason() { return this.#options.reason; }
+    set birthDate(v) { this.#options.birthDate = v; }
+    get birthDate() { return this.#options.birthDate; }
     get gatewayUrl() { return this.#options.gatewayUrl ?? this.getAttribute('gateway-url') ?? ''; }
     attributeChangedCallback() { this.#render(); }
     connectedCallback() {
@@ -87,7 +93,8 @@ export function define_mcr_panel(mount) {
     #unmount() { if (this.#handle) { this.#handle.unmount(); this.#handle.free(); this.#handle = null; } }
     #render() {
       if (!this.isConnected) return;
-      const o = { gatewayUrl: this.gatewayUrl, nhsNumber: this.#options.nhsNumber, token: this.#options.token };
+      const o = { gatewayUrl: this.gatewayUrl, nhsNumber: this.#options.nhsNumber, token: this.#options.token,
+                  reason: this.#options.reason, birthDate: this.#options.birthDate };
       if (!o.gatewayUrl || !o.nhsNumber || !o.token) return;
       this.#unmount();
       this.#handle = mount(this, o);

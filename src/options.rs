@@ -12,6 +12,10 @@ pub struct PanelOptions {
     pub nhs_number: String,
     /// The host user's bearer token (kept in memory only).
     pub token: String,
+    /// For a search (the portal) rather than a launch: why the record is opened.
+    pub reason: Option<String>,
+    /// For a search in a role that must give it: the patient's date of birth.
+    pub birth_date: Option<String>,
 }
 
 impl std::fmt::Debug for PanelOptions {
@@ -24,8 +28,15 @@ impl std::fmt::Debug for PanelOptions {
 }
 
 impl PanelOptions {
-    /// Reads `{ gatewayUrl, nhsNumber, token }`; each must be a non-empty string.
+    /// Reads `{ gatewayUrl, nhsNumber, token, reason?, birthDate? }`; the first three
+    /// must be non-empty strings.
     pub fn from_js(value: &JsValue) -> Result<Self, String> {
+        let optional = |name: &str| {
+            Reflect::get(value, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_string())
+                .filter(|s| !s.trim().is_empty())
+        };
         let field = |name: &str| -> Result<String, String> {
             Reflect::get(value, &JsValue::from_str(name))
                 .ok()
@@ -37,6 +48,8 @@ impl PanelOptions {
             gateway_url: field("gatewayUrl")?.trim_end_matches('/').to_string(),
             nhs_number: field("nhsNumber")?,
             token: field("token")?,
+            reason: optional("reason"),
+            birth_date: optional("birthDate"),
         })
     }
 }

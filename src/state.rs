@@ -36,6 +36,7 @@ impl Default for PanelState {
                 located: vec![],
                 sources: vec![],
                 sections: vec![],
+                dataset: None,
             },
             aborted: None,
         }
@@ -50,7 +51,10 @@ impl PanelState {
                 self.record.patient = patient;
                 self.progress = Progress::Receiving;
             }
-            RecordEvent::Located { sources } => self.record.located = sources,
+            RecordEvent::Located { sources, dataset } => {
+                self.record.located = sources;
+                self.record.dataset = dataset;
+            }
             RecordEvent::Source { status, sections } => self.record.add_source(status, sections),
             RecordEvent::Complete => self.progress = Progress::Complete,
             RecordEvent::Aborted { message } => {
@@ -97,6 +101,7 @@ mod tests {
         s.apply(RecordEvent::Patient { patient: None });
         s.apply(RecordEvent::Located {
             sources: vec![source("gp"), source("rr8")],
+            dataset: None,
         });
         assert_eq!(s.waiting_for().len(), 2);
         s.apply(RecordEvent::Source {

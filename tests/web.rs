@@ -76,6 +76,7 @@ fn record(state: SourceState) -> Record {
                 entries: vec![],
             },
         ],
+        dataset: None,
     }
 }
 
@@ -383,6 +384,8 @@ fn options() -> PanelOptions {
         gateway_url: "http://127.0.0.1:9".into(),
         nhs_number: "9434765919".into(),
         token: "t".into(),
+        reason: None,
+        birth_date: None,
     }
 }
 
@@ -583,4 +586,42 @@ async fn entries_with_comments_carry_a_marker_and_writers_get_a_comment_button()
         model.target.get_untracked().map(|(_, t)| t),
         Some("Asthma".to_string())
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_dataset_view_shows_only_its_sections_and_says_what_it_leaves_out() {
+    let el = host();
+    let mut rec = record(SourceState::Answered);
+    rec.dataset = Some(mcr_model::Dataset {
+        name: "social-care dataset".into(),
+        sections: vec![SectionKind::Problems, SectionKind::Allergies],
+        note: "no results".into(),
+    });
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    sleep(10).await;
+    let kinds: Vec<String> = (0..el.query_selector_all(".mcr-section").unwrap().length())
+        .map(|i| {
+            el.query_selector_all(".mcr-section")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .unchecked_into::<web_sys::Element>()
+                .class_name()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "mcr-section mcr-section--problems",
+            "mcr-section mcr-section--allergies"
+        ],
+        "sections outside the dataset are not shown, not even as none recorded"
+    );
+    let note = el
+        .query_selector(".mcr-dataset")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(note, "Showing the social-care dataset: no results");
 }

@@ -18,7 +18,7 @@ use tokio::task::{Id, JoinSet};
 
 use crate::audit::{Action, AuditEntry, AuditLog, Outcome};
 use crate::auth::Claims;
-use crate::policy::SensitiveCodes;
+use crate::policy::{DatasetRule, SensitiveCodes};
 use crate::sources::{Source, SourceResult};
 
 type Finished = (SourceResult, Option<Demographics>);
@@ -73,6 +73,8 @@ pub struct View {
     pub audit: AuditLog,
     /// Codes whose entries are withheld.
     pub sensitive: Arc<SensitiveCodes>,
+    /// The reader's dataset, when it is not the whole record.
+    pub dataset: Option<&'static DatasetRule>,
 }
 
 fn outcome_of(state: SourceState) -> Outcome {
@@ -93,6 +95,7 @@ pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>
         fetches,
         audit,
         sensitive,
+        dataset,
     } = view;
     let Fetches {
         mut tasks,
@@ -101,7 +104,10 @@ pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>
     } = fetches;
     let opening = [
         RecordEvent::Patient { patient },
-        RecordEvent::Located { sources: asked },
+        RecordEvent::Located {
+            sources: asked,
+            dataset: dataset.map(DatasetRule::describe),
+        },
     ];
     for event in opening {
         if tx.send((event, None)).await.is_err() {
@@ -135,6 +141,10 @@ pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>
         let (mut result, patient) = (result, patient);
         // Sensitive items never leave the gateway; the source's status counts them.
         result.status.withheld += sensitive.withhold(&mut result.sections);
+        // Then the reader's dataset: what it leaves out is not part of this view.
+        if let Some(dataset) = dataset {
+            dataset.apply(&mut result.sections);
+        }
         let entries: usize = result.sections.iter().map(|s| s.entries.len()).sum();
         let detail = format!(
             "{}: {:?}; {entries} entries sent; {} withheld",

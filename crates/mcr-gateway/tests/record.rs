@@ -137,7 +137,7 @@ async fn the_stream_sends_patient_located_each_source_then_complete_each_audited
         patient.registered_practice.as_ref().unwrap().ods_code,
         p.practice_ods
     );
-    let RecordEvent::Located { sources } = &events[1] else {
+    let RecordEvent::Located { sources, .. } = &events[1] else {
         panic!("located second")
     };
     assert_eq!(
@@ -496,4 +496,130 @@ async fn sensitive_items_are_withheld_and_counted_never_sent() {
         })
         .sum();
     assert!(withheld >= 1, "the withheld items are counted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_social_worker_searches_with_birth_date_and_sees_only_the_social_care_dataset() {
+    use mcr_sim::organisations::ProviderKind;
+    let r = region(5_000).await;
+    let p = r.patient_where(|p| {
+        p.providers
+            .iter()
+            .any(|i| PROVIDERS[*i].kind == ProviderKind::MentalHealth)
+            && p.providers
+                .iter()
+                .any(|i| PROVIDERS[*i].kind == ProviderKind::AcuteTrust)
+            && !p.huge_record
+    });
+    let nhs = p.nhs_number.as_digits();
+    let token = support::demo_token(&r.http, &r.base, "social-worker", "").await;
+    let open = |body: Value| {
+        let (http, base, token) = (r.http.clone(), r.base.clone(), token.clone());
+        async move {
+            http.post(format!("{base}/api/v1/contexts"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A search needs a reason and the date of birth, and the date must match.
+    let no_dob = open(serde_json::json!({"nhs_number": nhs, "reason": "safeguarding"})).await;
+    assert_eq!(no_dob.status(), 400);
+    assert_eq!(
+        no_dob.json::<Value>().await.unwrap()["code"],
+        "birth_date_required"
+    );
+    let wrong = open(serde_json::json!({"nhs_number": nhs, "reason": "safeguarding", "birth_date": "1900-01-01"})).await;
+    assert_eq!(wrong.status(), 403);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap()["code"],
+        "patient_not_matched"
+    );
+    let opened: Value = open(serde_json::json!({"nhs_number": nhs, "reason": "safeguarding", "birth_date": p.birth_date}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ctx = opened["context_id"].as_str().expect("a context");
+
+    let events = r.stream(&token, ctx).await;
+    let RecordEvent::Located { sources, dataset } = &events[1] else {
+        panic!("located second: {:?}", events[1])
+    };
+    let dataset = dataset.as_ref().expect("the dataset is announced");
+    assert_eq!(dataset.name, "social-care dataset");
+    // The mental-health trust is neither asked nor named.
+    assert!(
+        sources.iter().all(|s| s.kind != SourceKind::MentalHealth),
+        "{sources:?}"
+    );
+    assert!(sources.iter().any(|s| s.kind == SourceKind::AcuteTrust));
+    for event in &events {
+        if let RecordEvent::Source { status, sections } = event {
+            assert_ne!(status.source.kind, SourceKind::MentalHealth);
+            for section in sections {
+                assert!(
+                    dataset.sections.contains(&section.kind),
+                    "{:?} sent",
+                    section.kind
+                );
+                for e in &section.entries {
+                    if section.kind == mcr_model::SectionKind::Encounters {
+                        assert!(
+                            e.detail.is_none() && e.narrative.is_none(),
+                            "narrative sent"
+                        );
+                    }
+                    if matches!(
+                        section.kind,
+                        mcr_model::SectionKind::Problems | mcr_model::SectionKind::Medications
+                    ) {
+                        assert!(
+                            !matches!(
+                                e.status.as_deref(),
+                                Some("resolved" | "inactive" | "stopped" | "completed")
+                            ),
+                            "{:?}",
+                            e.status
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // A clinician launched for the same patient sees the mental-health trust and results.
+    let (doctor, doctor_ctx) = r.open(&nhs).await;
+    let whole = r.record(&doctor, &doctor_ctx).await;
+    assert!(whole.dataset.is_none());
+    assert!(
+        whole
+            .sources
+            .iter()
+            .any(|s| s.source.kind == SourceKind::MentalHealth)
+    );
+
+    // The search, with its reason and the date-of-birth check, is on record.
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT action, outcome, detail FROM audit WHERE user_id = 'social-worker' AND action = 'context.open' ORDER BY seq",
+    )
+    .fetch_all(&mut r.db().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (
+                "context.open".into(),
+                "refused".into(),
+                Some("patient_not_matched".into())
+            ),
+            (
+                "context.open".into(),
+                "allowed".into(),
+                Some("safeguarding (date of birth matched)".into())
+            ),
+        ]
+    );
 }

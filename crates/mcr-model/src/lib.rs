@@ -21,6 +21,6 @@ pub use comments::{
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use patient::{Demographics, PracticeRef};
 pub use record::{
-    Coding, Entry, EntryFlag, Record, RecordEvent, Section, SectionKind, SourceKind, SourceRef,
-    SourceState, SourceStatus,
+    Coding, Dataset, Entry, EntryFlag, Record, RecordEvent, Section, SectionKind, SourceKind,
+    SourceRef, SourceState, SourceStatus,
 };

@@ -265,6 +265,19 @@ pub struct Section {
     pub entries: Vec<Entry>,
 }
 
+/// The part of the record a reader's role sees, when it is not the whole record (for
+/// example the social-care dataset). Sections outside it are not part of the view: the
+/// panel must not say "none recorded" for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// Its name, e.g. `social-care dataset`.
+    pub name: String,
+    /// The sections it includes.
+    pub sections: Vec<SectionKind>,
+    /// What else it leaves out, in words.
+    pub note: String,
+}
+
 /// The record returned for a patient context (the `application/json` form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
@@ -277,6 +290,9 @@ pub struct Record {
     pub sources: Vec<SourceStatus>,
     /// The sections.
     pub sections: Vec<Section>,
+    /// The reader's dataset when it is not the whole record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<Dataset>,
 }
 
 impl Record {
@@ -313,6 +329,9 @@ pub enum RecordEvent {
     Located {
         /// Sources, in no particular order.
         sources: Vec<SourceRef>,
+        /// The reader's dataset when it is not the whole record.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dataset: Option<Dataset>,
     },
     /// One source finished.
     Source {
@@ -351,6 +370,7 @@ mod tests {
             located: vec![],
             sources: vec![],
             sections: vec![],
+            dataset: None,
         };
         let s = |kind, src: &str| Section {
             kind,

@@ -42,6 +42,8 @@ pub enum Action {
     DissentSet,
     /// A privacy officer lifted the patient's dissent.
     DissentLift,
+    /// A privacy officer read the patient's entry in the dissent register.
+    DissentRead,
     /// The comments on a record were read.
     CommentsRead,
     /// A comment was added (or a retried post answered).
@@ -68,6 +70,7 @@ impl Action {
             Action::SourceOutcome => "record.source",
             Action::DissentSet => "dissent.set",
             Action::DissentLift => "dissent.lift",
+            Action::DissentRead => "dissent.read",
             Action::CommentsRead => "comments.read",
             Action::CommentAdd => "comment.add",
             Action::CommentRetract => "comment.retract",

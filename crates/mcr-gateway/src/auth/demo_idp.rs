@@ -57,6 +57,12 @@ pub const DEMO_USERS: &[DemoUser] = &[
         org: "Y90001",
     },
     DemoUser {
+        id: "social-worker",
+        name: "Alex Kerr",
+        role: "social-worker",
+        org: "Y92001",
+    },
+    DemoUser {
         id: "patient",
         name: "The patient",
         role: "patient",

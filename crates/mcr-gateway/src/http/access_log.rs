@@ -29,6 +29,9 @@ const SHOWN_TO_PATIENTS: &[&str] = &[
     "break_glass.grant",
 ];
 
+/// The purpose shown for the patient's own look at their access log.
+pub const OWN: &str = "the patient looking at their own access log";
+
 /// The purpose recorded for a launch from the user's own clinical system.
 pub const DIRECT_CARE: &str = "direct care (opened from their clinical system)";
 
@@ -116,7 +119,9 @@ pub fn entries(rows: &[AuditRow], patient: bool) -> Vec<AccessLogEntry> {
                 || f.detail
                     .as_deref()
                     .is_some_and(|d| d.starts_with("break-glass"));
+            let own = f.user_role.as_deref() == Some(policy::PATIENT);
             let purpose = match f.context_id.as_deref().and_then(|c| reasons.get(c)) {
+                _ if own => Some(OWN.to_string()),
                 Some(Some(reason)) => Some(reason.to_string()),
                 Some(None) => Some(DIRECT_CARE.to_string()),
                 None if f.outcome == "refused" => f.detail.clone(),

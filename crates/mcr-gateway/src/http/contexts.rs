@@ -58,6 +58,30 @@ pub async fn create_context(
             "your role may open a record only from a patient launch",
         )),
     };
+    // A search that must name the date of birth is checked against the demographics
+    // service; a mismatch says nothing about whether the NHS number exists.
+    let mut matched_birth_date = false;
+    let refusal = match refusal {
+        None if claims.patient.is_none() && policy::search_needs_birth_date(role) => {
+            let given = birth_date(req.birth_date.as_deref())?;
+            let known = state
+                .locator
+                .registration(&nhs)
+                .await
+                .patient
+                .and_then(|p| p.birth_date);
+            if known.as_deref().and_then(|k| k.get(..10)) == Some(given.as_str()) {
+                matched_birth_date = true;
+                None
+            } else {
+                Some((
+                    "patient_not_matched",
+                    "no patient matches this NHS number and date of birth; check both and try again",
+                ))
+            }
+        }
+        other => other,
+    };
     if let Some((code, message)) = refusal {
         state
             .audit
@@ -75,11 +99,37 @@ pub async fn create_context(
             message: message.into(),
         });
     }
+    let recorded = match (reason, matched_birth_date) {
+        (Some(r), true) => Some(format!("{r} (date of birth matched)")),
+        (r, _) => r.map(str::to_string),
+    };
     let context_id = state
         .contexts
-        .open(&claims, &nhs, reason, &state.audit)
+        .open(&claims, &nhs, recorded.as_deref(), &state.audit)
         .await?;
     Ok((StatusCode::CREATED, Json(ContextCreated { context_id })))
+}
+
+/// The date of birth a search gave, as `YYYY-MM-DD`, or a 400 that says what is wrong.
+fn birth_date(given: Option<&str>) -> Result<String, AppError> {
+    let given = given
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "birth_date_required",
+                "a search in your role needs the patient's date of birth as well as the NHS number",
+            )
+        })?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(given, &format)
+        .map(|d| d.format(&format).unwrap_or_else(|_| given.to_string()))
+        .map_err(|_| {
+            AppError::bad_request(
+                "invalid_birth_date",
+                "the date of birth must be a real date written YYYY-MM-DD",
+            )
+        })
 }
 
 /// Ends the caller's context (the panel switched patient or was removed) and any
@@ -114,4 +164,25 @@ pub async fn end_context(
         return Err(AppError::ContextNotFound);
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_date_of_birth_must_be_a_real_date_in_iso_form() {
+        assert_eq!(birth_date(Some(" 1962-03-16 ")).unwrap(), "1962-03-16");
+        for (given, code) in [
+            (None, "birth_date_required"),
+            (Some(""), "birth_date_required"),
+            (Some("16/03/1962"), "invalid_birth_date"),
+            (Some("1962-02-30"), "invalid_birth_date"),
+        ] {
+            assert!(
+                matches!(birth_date(given), Err(AppError::BadRequest { code: c, .. }) if c == code),
+                "{given:?}"
+            );
+        }
+    }
 }

@@ -1,6 +1,6 @@
-//! `PUT` and `DELETE /api/v1/contexts/{ctx}/dissent`: privacy officers record or lift a
-//! patient's dissent from sharing through the record. The audit row is committed before
-//! the register changes.
+//! `GET`, `PUT` and `DELETE /api/v1/contexts/{ctx}/dissent`: privacy officers read,
+//! record or lift a patient's dissent from sharing through the record. The audit row is
+//! committed before the register is read or changed.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -30,7 +30,7 @@ fn officer(action: Action) -> Rule {
     Rule {
         action,
         allowed: |role| role == Some(PRIVACY_OFFICER),
-        refused: "only a privacy officer may change the dissent register",
+        refused: "only a privacy officer may read or change the dissent register",
         dissent_applies: false,
     }
 }
@@ -43,6 +43,33 @@ async fn officer_context(
 ) -> Result<(crate::auth::Claims, String), AppError> {
     let access = access::check(state, headers, ctx, officer(action)).await?;
     Ok((access.claims, access.context.nhs_number.as_digits()))
+}
+
+/// Whether the patient's dissent is recorded, by whom and why.
+pub async fn get_dissent(
+    State(state): State<AppState>,
+    Path(ctx): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let (claims, nhs) = officer_context(&state, &headers, &ctx, Action::DissentRead).await?;
+    let entry = AuditEntry {
+        claims: &claims,
+        nhs_number: Some(&nhs),
+        context_id: Some(&ctx),
+        action: Action::DissentRead,
+        outcome: Outcome::Allowed,
+        detail: None,
+    };
+    state.audit.record(entry).await?;
+    Ok(Json(match state.store.dissent(&nhs).await? {
+        Some(d) => serde_json::json!({
+            "recorded": true,
+            "recorded_by": d.recorded_by,
+            "reason": d.reason,
+            "recorded_at": crate::time_fmt::ms_to_audit(d.recorded_ms),
+        }),
+        None => serde_json::json!({"recorded": false}),
+    }))
 }
 
 /// Records the patient's dissent.

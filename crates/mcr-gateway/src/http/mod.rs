@@ -80,7 +80,9 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
         .route(BREAK_GLASS_REVIEW, post(break_glass::review))
         .route(
             DISSENT,
-            put(dissent::put_dissent).delete(dissent::delete_dissent),
+            get(dissent::get_dissent)
+                .put(dissent::put_dissent)
+                .delete(dissent::delete_dissent),
         )
         .route(
             POINTERS,

@@ -22,7 +22,7 @@ pub const BREAK_GLASS: &str = "/api/v1/contexts/{ctx}/break-glass";
 pub const BREAK_GLASS_REVIEWS: &str = "/api/v1/break-glass";
 /// `POST` marks one break-glass use reviewed.
 pub const BREAK_GLASS_REVIEW: &str = "/api/v1/break-glass/{id}/review";
-/// `PUT`/`DELETE` the patient's dissent (privacy officers).
+/// `GET`/`PUT`/`DELETE` the patient's dissent (privacy officers).
 pub const DISSENT: &str = "/api/v1/contexts/{ctx}/dissent";
 /// `PUT`/`DELETE` locator pointers.
 pub const POINTERS: &str = "/api/v1/locator/pointers";
@@ -48,7 +48,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     (BREAK_GLASS, &["post"]),
     (BREAK_GLASS_REVIEWS, &["get"]),
     (BREAK_GLASS_REVIEW, &["post"]),
-    (DISSENT, &["put", "delete"]),
+    (DISSENT, &["get", "put", "delete"]),
     (POINTERS, &["put", "delete"]),
     (HEALTHZ, &["get"]),
     (READYZ, &["get"]),
@@ -179,6 +179,10 @@ pub fn document() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": responses(json!({"204": {"description": "reviewed"}}), &["401", "403", "404", "503"])}},
             DISSENT: {
+                "get": {"summary": "privacy officers: whether the patient's dissent is recorded, by whom and why", "security": [{"user": []}],
+                    "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": responses(json!({"200": {"description": "the entry", "content": {"application/json": {"schema": {"type": "object", "required": ["recorded"], "properties": {
+                        "recorded": {"type": "boolean"}, "recorded_by": {"type": "string"}, "reason": {"type": "string"}, "recorded_at": {"type": "string", "format": "date-time"}}}}}}}), &["401", "403", "404", "503"])},
                 "put": {"summary": "privacy officers: record the patient's dissent", "security": [{"user": []}],
                     "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
                     "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},

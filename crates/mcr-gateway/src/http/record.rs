@@ -31,10 +31,11 @@ fn wants(headers: &HeaderMap, media_type: &str) -> bool {
         .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(media_type)))
 }
 
-/// Who may read the record: clinicians, subject to the dissent register.
+/// Who may read the record: clinicians, and social workers in their dataset; subject to
+/// the dissent register.
 const RULE: Rule = Rule {
     action: Action::ViewRecord,
-    allowed: policy::may_view_clinical,
+    allowed: policy::may_view_record,
     refused: "your role does not see clinical records",
     dissent_applies: true,
 };
@@ -56,12 +57,19 @@ pub async fn get_record(
     let nhs = context.nhs_number.clone();
     // Providers known from their pointers are asked at once; the registered practice
     // when the demographics service has said which it is.
+    // A kind of source outside the role's dataset is neither asked nor named.
+    let dataset = policy::dataset_for(claims.role.as_deref());
+    let shown = |kind| dataset.is_none_or(|d| d.shows_source(kind));
     let mut fetches = Fetches::default();
     for source in state.locator.pointer_sources(&nhs).await? {
-        fetches.ask(source, &nhs, &claims, false);
+        if shown(source.reference.kind) {
+            fetches.ask(source, &nhs, &claims, false);
+        }
     }
     let registration = state.locator.registration(&nhs).await;
-    if let Some(practice) = registration.practice {
+    if let Some(practice) = registration.practice
+        && shown(practice.reference.kind)
+    {
         fetches.ask(practice, &nhs, &claims, true);
     }
     let asked: Vec<&str> = fetches.asked().iter().map(|s| s.id.as_str()).collect();
@@ -103,6 +111,7 @@ pub async fn get_record(
         fetches,
         audit: state.audit.clone(),
         sensitive: state.sensitive.clone(),
+        dataset,
     };
     tokio::spawn(run(view, tx));
     if wants(&headers, NDJSON) {
@@ -142,12 +151,16 @@ async fn collect(
         located: vec![],
         sources: vec![],
         sections: vec![],
+        dataset: None,
     };
     let mut from_sources = None;
     while let Some((event, patient)) = rx.recv().await {
         match event {
             RecordEvent::Patient { patient } => record.patient = patient,
-            RecordEvent::Located { sources } => record.located = sources,
+            RecordEvent::Located { sources, dataset } => {
+                record.located = sources;
+                record.dataset = dataset;
+            }
             RecordEvent::Source { status, sections } => {
                 // Without a demographics service, the registered practice's answer says
                 // who the patient is.

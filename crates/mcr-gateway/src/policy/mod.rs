@@ -1,10 +1,11 @@
-//! The role policy, deny by default: which roles see clinical data, which may open a
-//! context by search, and which may read or write comments (the role table of the
-//! design, §5). Datasets below section level, social-care search and break-glass come
-//! with the rest of the identity issue.
+//! The role policy, deny by default: which roles see the record and in which dataset,
+//! which may open a context by search (and with what), which may read or write
+//! comments, break the glass, or read access logs (the role table of the design, §5).
 
+pub mod dataset;
 pub mod sensitive;
 
+pub use dataset::{DatasetRule, SOCIAL_CARE};
 pub use sensitive::{DEFAULT_SENSITIVE, SNOMED, SensitiveCodes};
 
 /// Roles that see clinical data.
@@ -21,9 +22,25 @@ pub fn may_view_clinical(role: Option<&str>) -> bool {
     role.is_some_and(|r| CLINICAL_ROLES.contains(&r))
 }
 
+/// Whether `role` may read the record at all: clinicians (whole) and social workers
+/// (the social-care dataset).
+pub fn may_view_record(role: Option<&str>) -> bool {
+    may_view_clinical(role) || role == Some(SOCIAL_WORKER)
+}
+
+/// The dataset `role` sees, when it is not the whole record.
+pub fn dataset_for(role: Option<&str>) -> Option<&'static DatasetRule> {
+    (role == Some(SOCIAL_WORKER)).then_some(&SOCIAL_CARE)
+}
+
 /// Whether `role` may open a context by searching (with a reason) rather than a launch.
 pub fn may_search(role: Option<&str>) -> bool {
-    role == Some(PRIVACY_OFFICER)
+    matches!(role, Some(PRIVACY_OFFICER | SOCIAL_WORKER))
+}
+
+/// Whether a search by `role` must also give a date of birth that matches the patient's.
+pub fn search_needs_birth_date(role: Option<&str>) -> bool {
+    role == Some(SOCIAL_WORKER)
 }
 
 /// Whether `role` may read the comments on a record: clinicians and social workers.
@@ -56,7 +73,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_clinicians_see_clinical_data_and_only_privacy_officers_search() {
+    fn only_clinicians_see_clinical_data_and_only_officers_and_social_workers_search() {
         assert!(
             may_view_clinical(Some("hospital-clinician"))
                 && may_view_clinical(Some("gp-clinician"))
@@ -70,8 +87,22 @@ mod tests {
         ] {
             assert!(!may_view_clinical(role), "{role:?}");
         }
-        assert!(may_search(Some("privacy-officer")));
+        assert!(may_search(Some("privacy-officer")) && may_search(Some("social-worker")));
         assert!(!may_search(Some("hospital-clinician")) && !may_search(None));
+        assert!(search_needs_birth_date(Some("social-worker")));
+        assert!(!search_needs_birth_date(Some("privacy-officer")));
+    }
+
+    #[test]
+    fn social_workers_see_the_record_only_in_the_social_care_dataset() {
+        assert!(may_view_record(Some("social-worker")));
+        assert_eq!(dataset_for(Some("social-worker")), Some(&SOCIAL_CARE));
+        for role in ["hospital-clinician", "gp-clinician"] {
+            assert!(may_view_record(Some(role)) && dataset_for(Some(role)).is_none());
+        }
+        for role in [Some("privacy-officer"), Some("patient"), None] {
+            assert!(!may_view_record(role), "{role:?}");
+        }
     }
 
     #[test]

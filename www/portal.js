@@ -1,0 +1,192 @@
+// The social-care portal: sign in (demo users in demo mode), find a person by NHS number
+// and date of birth with a reason, and view their record read-only in the panel (the
+// gateway applies the social-care dataset). Privacy officers get the dissent register,
+// the person's access log and the emergency-access review list instead of the record.
+//
+// The token lives in this module's memory only: never in storage, a cookie or a URL.
+// All text from the gateway is inserted with textContent, never as HTML.
+import init from '/pkg/mcr_panel.js';
+
+const WARN_BEFORE_MS = 2 * 60 * 1000;
+const $ = (id) => document.getElementById(id);
+
+let session = null; // { user, token, expiresAt, timers: [] }
+let officerContext = null;
+
+function show(id, visible) { $(id).hidden = !visible; }
+
+async function gateway(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${session.token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) { signOut('Your session has ended. Sign in again to continue.'); throw new Error('signed out'); }
+  return response;
+}
+
+async function errorMessage(response) {
+  try { return (await response.json()).message; } catch { return `the gateway answered ${response.status}`; }
+}
+
+async function signIn(user) {
+  const response = await fetch('/demo/token', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user }),
+  });
+  if (!response.ok) throw new Error(await errorMessage(response));
+  const { access_token: token, expires_in: seconds } = await response.json();
+  const expiresAt = Date.now() + seconds * 1000;
+  session = { user, token, expiresAt, timers: [] };
+  session.timers.push(setTimeout(() => {
+    $('portal-session').textContent = 'Your session ends in 2 minutes. Finish what you are doing; you will need to sign in again.';
+    show('portal-session', true);
+  }, Math.max(0, expiresAt - Date.now() - WARN_BEFORE_MS)));
+  session.timers.push(setTimeout(() => signOut('Your session has ended. Sign in again to continue.'), Math.max(0, expiresAt - Date.now())));
+  const officer = user === 'privacy-officer';
+  $('portal-who').textContent = officer ? 'Sam Okoye · privacy officer' : 'Alex Kerr · social worker';
+  show('portal-sign-in', false);
+  show('portal-sign-out', true);
+  show('portal-search', true);
+  show('search-dob-group', !officer);
+  show('portal-officer', officer);
+  if (officer) await loadReviews();
+}
+
+function signOut(message) {
+  if (session) for (const t of session.timers) clearTimeout(t);
+  session = null;
+  officerContext = null;
+  // Removing the panel ends its patient context at the gateway.
+  const panel = $('portal-panel');
+  panel.replaceWith(Object.assign(document.createElement('mcr-panel'), { id: 'portal-panel' }));
+  for (const id of ['portal-search', 'portal-record', 'portal-officer', 'officer-patient', 'portal-sign-out']) show(id, false);
+  show('portal-sign-in', true);
+  $('portal-who').textContent = '';
+  $('search-form').reset();
+  $('portal-session').textContent = message ?? '';
+  show('portal-session', Boolean(message));
+}
+
+function searchError(message) {
+  $('search-error').textContent = message;
+  show('search-error', Boolean(message));
+}
+
+async function search(event) {
+  event.preventDefault();
+  const nhs = $('search-nhs').value.replace(/[\s-]/g, '');
+  const birthDate = $('search-dob').value;
+  const reason = $('search-reason').value.trim();
+  const officer = session.user === 'privacy-officer';
+  if (!/^\d{10}$/.test(nhs)) return searchError('Enter the NHS number: 10 digits.');
+  if (!officer && !birthDate) return searchError('Enter the date of birth.');
+  if (!reason) return searchError('Say why you need to look at this record.');
+  searchError('');
+  if (officer) return openForOfficer(nhs, reason);
+  // The panel opens the context itself, with the reason and date of birth in the body.
+  const fresh = Object.assign(document.createElement('mcr-panel'), { id: 'portal-panel' });
+  $('portal-panel').replaceWith(fresh);
+  fresh.gatewayUrl = window.location.origin;
+  fresh.reason = reason;
+  fresh.birthDate = birthDate;
+  fresh.nhsNumber = nhs;
+  fresh.token = session.token;
+  show('portal-record', true);
+}
+
+async function openForOfficer(nhs, reason) {
+  const response = await gateway('POST', '/api/v1/contexts', { nhs_number: nhs, reason });
+  if (!response.ok) return searchError(await errorMessage(response));
+  officerContext = (await response.json()).context_id;
+  show('officer-patient', true);
+  await Promise.all([loadDissent(), loadAccessLog()]);
+}
+
+async function loadDissent() {
+  const response = await gateway('GET', `/api/v1/contexts/${officerContext}/dissent`);
+  const state = $('dissent-state');
+  if (!response.ok) { state.textContent = await errorMessage(response); return; }
+  const dissent = await response.json();
+  state.textContent = dissent.recorded
+    ? `This person objects to sharing (recorded by ${dissent.recorded_by}${dissent.reason ? `: ${dissent.reason}` : ''}).`
+    : 'No objection to sharing is recorded.';
+  $('dissent-set').hidden = dissent.recorded;
+  $('dissent-lift').hidden = !dissent.recorded;
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text ?? '';
+  if (className) td.className = className;
+}
+
+const ACTIONS = {
+  'context.open': 'Opened the record', 'context.end': 'Closed the record', 'record.view': 'Viewed the record',
+  'comments.read': 'Read comments', 'comment.add': 'Added a comment', 'comment.retract': 'Retracted a comment',
+  'break_glass.grant': 'Emergency access', 'dissent.set': 'Recorded an objection', 'dissent.lift': 'Lifted an objection',
+  'dissent.read': 'Checked the objection register', 'access_log.read': 'Read the access log',
+};
+
+async function loadAccessLog() {
+  const response = await gateway('GET', `/api/v1/contexts/${officerContext}/access-log`);
+  // Built aside and swapped in whole, so the table never shows half a log.
+  const body = document.createElement('tbody');
+  if (!response.ok) cell(body.insertRow(), await errorMessage(response));
+  const entries = response.ok ? (await response.json()).entries : [];
+  for (const e of entries) {
+    const row = body.insertRow();
+    cell(row, new Date(e.at).toLocaleString('en-GB'));
+    cell(row, e.user_id);
+    cell(row, e.role);
+    cell(row, e.organisation);
+    cell(row, (ACTIONS[e.action] ?? e.action) + (e.break_glass ? ' (emergency access)' : ''), e.break_glass ? 'emergency' : undefined);
+    cell(row, e.outcome);
+    cell(row, e.purpose);
+  }
+  $('access-log').tBodies[0].replaceWith(body);
+}
+
+async function loadReviews() {
+  const response = await gateway('GET', '/api/v1/break-glass');
+  const body = $('reviews').tBodies[0];
+  body.replaceChildren();
+  if (!response.ok) { cell(body.insertRow(), await errorMessage(response)); return; }
+  const { grants } = await response.json();
+  if (grants.length === 0) { cell(body.insertRow(), 'Nothing awaits review.'); return; }
+  for (const g of grants) {
+    const row = body.insertRow();
+    cell(row, new Date(g.granted).toLocaleString('en-GB'));
+    cell(row, g.user_id);
+    cell(row, g.nhs_number.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3'));
+    cell(row, g.reason);
+    cell(row, g.ended ? new Date(g.ended).toLocaleString('en-GB') : 'still in force');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Mark reviewed';
+    button.addEventListener('click', async () => {
+      const r = await gateway('POST', `/api/v1/break-glass/${encodeURIComponent(g.id)}/review`);
+      if (r.ok) await loadReviews();
+    });
+    row.insertCell().append(button);
+  }
+}
+
+async function changeDissent(method) {
+  const body = method === 'PUT' ? { reason: 'recorded through the portal' } : undefined;
+  const response = await gateway(method, `/api/v1/contexts/${officerContext}/dissent`, body);
+  if (!response.ok) $('dissent-state').textContent = await errorMessage(response);
+  await Promise.all([loadDissent(), loadAccessLog()]);
+}
+
+$('sign-in-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const user = new FormData(event.target).get('user');
+  try { await signIn(user); } catch (e) { $('portal-session').textContent = `Sign-in failed: ${e.message}`; show('portal-session', true); }
+});
+$('portal-sign-out').addEventListener('click', () => signOut('You have signed out.'));
+$('search-form').addEventListener('submit', search);
+$('dissent-set').addEventListener('click', () => changeDissent('PUT'));
+$('dissent-lift').addEventListener('click', () => changeDissent('DELETE'));
+await init();
