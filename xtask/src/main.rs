@@ -138,7 +138,7 @@ fn demo(args: &[String]) -> Result<()> {
     };
     tools::ensure_build_tools()?;
     panel::build()?;
-    let stack = stack::Stack::start(&root().join("data"), port)?;
+    let stack = stack::Stack::start(&root().join("data"), port, &[])?;
     println!();
     println!("My Care Record demo: {}/", stack.gateway_url);
     println!(

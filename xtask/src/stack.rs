@@ -92,9 +92,10 @@ fn post_json(url: &str, body: &str) -> Result<(u16, String)> {
 
 impl Stack {
     /// Builds and starts the simulator and the gateway (demo mode, SQLite in `data_dir`),
-    /// the gateway on `port` if free, else on a port the OS chooses; then has the
-    /// providers publish their pointers.
-    pub fn start(data_dir: &Path, port: u16) -> Result<Self> {
+    /// the gateway on `port` if free, else on a port the OS chooses, allowing host pages
+    /// from `host_origins` to embed the panel; then has the providers publish their
+    /// pointers.
+    pub fn start(data_dir: &Path, port: u16, host_origins: &[String]) -> Result<Self> {
         run(Command::new("cargo")
             .args(["build", "-p", "mcr-sim", "-p", "mcr-gateway"])
             .current_dir(root()))?;
@@ -125,7 +126,11 @@ impl Stack {
                     .arg("--data-dir")
                     .arg(data_dir)
                     .arg("--static-root")
-                    .arg(root()),
+                    .arg(root())
+                    .args(
+                        (!host_origins.is_empty())
+                            .then(|| format!("--allowed-origins={}", host_origins.join(","))),
+                    ),
                 |l| l.starts_with("mcr-gateway listening on"),
             )
         };

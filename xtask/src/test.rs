@@ -249,7 +249,14 @@ fn simulator_validation(tally: &mut Tally) {
 fn end_to_end(tally: &mut Tally) {
     let data_dir = target_dir().join(format!("e2e-data-{}", std::process::id()));
     let screenshots = target_dir().join("e2e");
-    let stack = match Stack::start(&data_dir, 0) {
+    // A second loopback origin for the cross-origin embedding test's host page: a port
+    // chosen now, allowed by the gateway, served by the test itself.
+    let host_port = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(addr) => addr.port(),
+        Err(e) => return tally.check("end-to-end tests", Err(e.into())),
+    };
+    let host_origin = format!("http://127.0.0.1:{host_port}");
+    let stack = match Stack::start(&data_dir, 0, std::slice::from_ref(&host_origin)) {
         Ok(stack) => stack,
         Err(e) => return tally.check("end-to-end tests", Err(e)),
     };
@@ -264,6 +271,7 @@ fn end_to_end(tally: &mut Tally) {
     ])
     .current_dir(root())
     .env("MCR_BASE_URL", &stack.gateway_url)
+    .env("MCR_HOST_PORT", host_port.to_string())
     .env("MCR_SCREENSHOT_DIR", &screenshots);
     tally.step("end-to-end tests (Playwright, Chromium)", &mut node);
     drop(stack);

@@ -68,6 +68,13 @@ pub struct Config {
     /// How long a break-glass grant lasts (it also ends with its context).
     #[arg(long, env = "MCR_BREAK_GLASS_MINUTES", default_value_t = 60)]
     pub break_glass_minutes: u32,
+    /// Host EPR origins allowed to embed the panel (CORS and `frame-ancestors`), comma
+    /// separated, e.g. `https://epr.example.nhs.uk`. None by default.
+    #[arg(long, env = "MCR_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Send `Strict-Transport-Security` (set when the gateway is served over TLS).
+    #[arg(long, env = "MCR_HSTS")]
+    pub hsts: bool,
 }
 
 impl Config {
@@ -92,6 +99,8 @@ impl Config {
             context_idle_minutes: 15,
             comments_per_minute: 30,
             break_glass_minutes: 60,
+            allowed_origins: vec![],
+            hsts: false,
         }
     }
 

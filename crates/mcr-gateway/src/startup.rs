@@ -93,7 +93,11 @@ impl Application {
             comments_per_minute: config.comments_per_minute,
             break_glass_minutes: config.break_glass_minutes,
         };
-        let app = router(state, &config.static_root);
+        let exposure = crate::http::Exposure {
+            allowed_origins: config.allowed_origins.clone(),
+            hsts: config.hsts,
+        };
+        let app = router(state, &config.static_root, &exposure).map_err(anyhow::Error::msg)?;
         Ok(Self {
             listener,
             addr,

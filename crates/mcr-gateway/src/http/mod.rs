@@ -10,6 +10,7 @@ pub mod dissent;
 pub mod locator;
 pub mod openapi;
 pub mod record;
+pub mod security;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -57,8 +58,18 @@ pub struct AppState {
     pub break_glass_minutes: u32,
 }
 
-/// Builds the router: the API, the demo issuer (demo mode), and the static pages.
-pub fn router(state: AppState, static_root: &Path) -> Router {
+/// How the gateway is exposed to browsers.
+#[derive(Debug, Clone, Default)]
+pub struct Exposure {
+    /// Host origins allowed to embed the panel (CORS, `frame-ancestors`).
+    pub allowed_origins: Vec<String>,
+    /// Send HSTS (behind TLS).
+    pub hsts: bool,
+}
+
+/// Builds the router: the API, the demo issuer (demo mode), and the static pages, with
+/// the security headers and CORS of `exposure`.
+pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Result<Router, String> {
     use openapi::{
         ACCESS_LOG, BREAK_GLASS, BREAK_GLASS_REVIEW, BREAK_GLASS_REVIEWS, COMMENT_RETRACT,
         COMMENTS, CONTEXT, CONTEXTS, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS,
@@ -98,7 +109,8 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
             .route(DEMO_TOKEN, post(demo::issue_token))
             .route(DEMO_JWKS, get(demo::jwks));
     }
-    app.route_service("/", ServeFile::new(static_root.join("index.html")))
+    let mut app = app
+        .route_service("/", ServeFile::new(static_root.join("index.html")))
         .route_service(
             "/index.html",
             ServeFile::new(static_root.join("index.html")),
@@ -106,7 +118,23 @@ pub fn router(state: AppState, static_root: &Path) -> Router {
         .nest_service("/www", ServeDir::new(static_root.join("www")))
         .nest_service("/pkg", ServeDir::new(static_root.join("pkg")))
         .layer(middleware::from_fn(refuse_tokens_in_query))
-        .with_state(state)
+        .with_state(state);
+    let origins = exposure
+        .allowed_origins
+        .iter()
+        .map(|o| security::parse_origin(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let named: Vec<String> = origins
+        .iter()
+        .filter_map(|o| o.to_str().ok().map(str::to_string))
+        .collect();
+    for (name, value) in security::headers(&named, exposure.hsts)? {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    if let Some(cors) = security::cors(&origins) {
+        app = app.layer(cors);
+    }
+    Ok(app)
 }
 
 /// Verifies the caller's bearer token. A refused token is audited (who is unknown, so
