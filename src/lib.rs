@@ -8,6 +8,8 @@
 
 pub mod api;
 pub mod app;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod components;
 pub mod dates;
 pub mod events;
@@ -47,6 +49,19 @@ impl PanelHandle {
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: JsValue) -> Result<PanelHandle, JsValue> {
     let options = PanelOptions::from_js(&options).map_err(|e| JsValue::from_str(&e))?;
+    let container = shadow_container(&element)?;
+    let handle = mount_to(container.clone(), move || {
+        view! { <Panel options=options/> }.into_any()
+    });
+    Ok(PanelHandle {
+        handle: Some(Box::new(handle)),
+        container,
+    })
+}
+
+/// A new `div.mcr-root` in `element`'s (open) shadow root, creating the root if needed:
+/// where the panel is mounted.
+fn shadow_container(element: &HtmlElement) -> Result<HtmlElement, JsValue> {
     let root = match element.shadow_root() {
         Some(root) => root,
         None => element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -55,13 +70,7 @@ pub fn mount(element: HtmlElement, options: JsValue) -> Result<PanelHandle, JsVa
     let container: HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("mcr-root");
     root.append_child(&container)?;
-    let handle = mount_to(container.clone(), move || {
-        view! { <Panel options=options/> }.into_any()
-    });
-    Ok(PanelHandle {
-        handle: Some(Box::new(handle)),
-        container,
-    })
+    Ok(container)
 }
 
 #[wasm_bindgen(inline_js = r#"

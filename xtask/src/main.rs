@@ -5,8 +5,9 @@
 //! - `test`: install what is missing, then fmt, clippy (native and wasm32), the Rust
 //!   tests, the panel's browser tests and the end-to-end tests; ends with `N passed, N
 //!   failed` and exits non-zero on any failure.
-//! - `bench`: run the benchmarks (release build), print the table, write
-//!   `target/bench/results.json` and `BENCHMARKS.md`.
+//! - `bench [--seconds N] [--suite all|store|fanout|panel]`: run the benchmarks
+//!   (release build; the panel suite also builds the panel and bundles its React peer),
+//!   print the table, write `target/bench/results.json` and `BENCHMARKS.md`.
 //! - `build-panel`: build `pkg/` only.
 //! - `bench-sim`: requests/s of the simulator beside a bare HTTP server, and its memory
 //!   at 10,000 and 2,000,000 patients (release build; prints a table).
@@ -38,7 +39,7 @@ fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask demo [--port N] | test | bench [--seconds N] | build-panel | bench-sim | validate-sim"
+                "usage: cargo xtask demo [--port N] | test | bench [--seconds N] [--suite S] | build-panel | bench-sim | validate-sim"
             );
             std::process::exit(2);
         }
@@ -68,42 +69,75 @@ pub fn target_dir() -> PathBuf {
 }
 
 fn bench(args: &[String]) -> Result<()> {
-    let seconds = match args {
-        [flag, value] if flag == "--seconds" => value.clone(),
-        [] => "5".to_string(),
-        _ => anyhow::bail!("usage: cargo xtask bench [--seconds N]"),
-    };
+    let usage = "usage: cargo xtask bench [--seconds N] [--suite all|store|fanout|panel]";
+    let (mut seconds, mut suite) = ("5".to_string(), "all".to_string());
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or_else(|| anyhow::anyhow!(usage))?.clone();
+        match flag.as_str() {
+            "--seconds" => seconds = value,
+            "--suite" => suite = value,
+            _ => anyhow::bail!(usage),
+        }
+    }
+    if !["all", "store", "fanout", "panel"].contains(&suite.as_str()) {
+        anyhow::bail!(usage);
+    }
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .current_dir(root())
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    let results = target_dir().join("bench/results.json");
-    tools::run(
-        std::process::Command::new("cargo")
-            .args(["build", "--release", "-p", "mcr-gateway"])
-            .current_dir(root()),
-    )?;
-    tools::run(
-        std::process::Command::new("cargo")
-            .args([
-                "run",
-                "--release",
-                "-p",
-                "mcr-bench",
-                "--",
-                "--seconds",
-                &seconds,
-                "--json",
-            ])
-            .arg(&results)
-            .arg("--markdown")
-            .arg(root().join("BENCHMARKS.md"))
-            .arg("--root")
-            .arg(root())
+    let bench_dir = target_dir().join("bench");
+    let results = bench_dir.join("results.json");
+    let mut bench = std::process::Command::new("cargo");
+    bench
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "mcr-bench",
+            "--",
+            "--seconds",
+            &seconds,
+            "--suite",
+            &suite,
+            "--json",
+        ])
+        .arg(&results)
+        .arg("--markdown")
+        .arg(root().join("BENCHMARKS.md"))
+        .arg("--root")
+        .arg(root());
+    if suite == "all" || suite == "fanout" {
+        tools::run(
+            std::process::Command::new("cargo")
+                .args(["build", "--release", "-p", "mcr-gateway"])
+                .current_dir(root()),
+        )?;
+        bench
             .arg("--gateway-bin")
-            .arg(target_dir().join("release/mcr-gateway"))
+            .arg(target_dir().join("release/mcr-gateway"));
+    }
+    if suite == "all" || suite == "panel" {
+        // The shipped panel (pkg/) for its size; a build with the `bench` feature for
+        // rendering in the bench page.
+        tools::ensure_build_tools()?;
+        tools::ensure_browser()?;
+        panel::build()?;
+        let bench_pkg = bench_dir.join("panel-pkg");
+        panel::build_for_bench(&bench_pkg)?;
+        bench
+            .arg("--panel-pkg")
+            .arg(root().join("pkg"))
+            .arg("--panel-bench-pkg")
+            .arg(&bench_pkg)
+            .arg("--panel-work")
+            .arg(bench_dir.join("panel-web"));
+    }
+    tools::run(
+        bench
             .env("MCR_BENCH_COMMIT", commit)
             .env("RUST_LOG", "warn")
             .current_dir(root()),

@@ -1,6 +1,7 @@
 //! Builds the panel into `pkg/`: cargo (wasm32, `panel` profile) → wasm-bindgen (ES
 //! module + TypeScript definitions) → npm binaryen's wasm-opt (Debian's binaryen 108
-//! produces broken modules) → an npm-shaped `package.json`.
+//! produces broken modules) → an npm-shaped `package.json`. The same steps with the
+//! `bench` feature build the bench's copy elsewhere, leaving `pkg/` as shipped.
 
 use std::io::Write;
 use std::process::Command;
@@ -26,8 +27,17 @@ fn gzip_len(bytes: &[u8]) -> Result<u64> {
 
 /// Builds `pkg/` and reports its size.
 pub fn build() -> Result<PanelSize> {
+    build_into(&root().join("pkg"), &[])
+}
+
+/// Builds the panel with the `bench` feature (`render_record_for_bench`) into `out`.
+pub fn build_for_bench(out: &std::path::Path) -> Result<PanelSize> {
+    build_into(out, &["bench"])
+}
+
+/// Builds the panel with `features` into the package directory `pkg`.
+fn build_into(pkg: &std::path::Path, features: &[&str]) -> Result<PanelSize> {
     let root = root();
-    let pkg = root.join("pkg");
     run(Command::new("cargo")
         .args([
             "build",
@@ -38,11 +48,13 @@ pub fn build() -> Result<PanelSize> {
             "--lib",
             "-p",
             "mcr-panel",
+            "--features",
+            &features.join(","),
         ])
         .current_dir(&root))?;
     let wasm_in = target_dir().join("wasm32-unknown-unknown/panel/mcr_panel.wasm");
     if pkg.exists() {
-        std::fs::remove_dir_all(&pkg)?;
+        std::fs::remove_dir_all(pkg)?;
     }
     run(Command::new("wasm-bindgen")
         .args([
@@ -53,7 +65,7 @@ pub fn build() -> Result<PanelSize> {
             "--remove-name-section",
             "--out-dir",
         ])
-        .arg(&pkg)
+        .arg(pkg)
         .arg(&wasm_in))?;
     let wasm = pkg.join("mcr_panel_bg.wasm");
     run(Command::new(root.join("node_modules/.bin/wasm-opt"))
@@ -87,7 +99,8 @@ pub fn build() -> Result<PanelSize> {
         gzip_total: gzip_len(&wasm_bytes)? + gzip_len(&js)?,
     };
     println!(
-        "xtask: panel built into pkg/: wasm {} KB raw; wasm + js {} KB gzip",
+        "xtask: panel built into {}: wasm {} KB raw; wasm + js {} KB gzip",
+        pkg.display(),
         size.wasm / 1024,
         size.gzip_total / 1024
     );

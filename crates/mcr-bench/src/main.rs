@@ -1,12 +1,14 @@
-//! `mcr-bench` (run by `cargo xtask bench`): measures the gateway's store side by side
-//! with its baselines in one run, prints a table, and writes `target/bench/results.json`
-//! and `BENCHMARKS.md`.
+//! `mcr-bench` (run by `cargo xtask bench`): measures the gateway's store, its fan-out
+//! and the panel side by side with their baselines in one run, prints a table, and
+//! writes `target/bench/results.json` and `BENCHMARKS.md`.
 //!
 //! Absolute figures drift on shared machines; the ratios against a baseline measured
-//! in the same run are what to compare across runs.
+//! in the same run are what to compare across runs. `--suite store|fanout|panel` runs
+//! one suite; BENCHMARKS.md then keeps the other suites' sections from the run before.
 
 mod client;
 mod fanout;
+mod panel;
 mod pg;
 mod store;
 
@@ -32,6 +34,37 @@ pub struct Figure {
     pub baseline: Option<(String, f64)>,
 }
 
+/// Which suites to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suite {
+    All,
+    Store,
+    Fanout,
+    Panel,
+}
+
+impl Suite {
+    fn parse(name: &str) -> anyhow::Result<Self> {
+        Ok(match name {
+            "all" => Suite::All,
+            "store" => Suite::Store,
+            "fanout" => Suite::Fanout,
+            "panel" => Suite::Panel,
+            other => anyhow::bail!("unknown suite {other:?} (all, store, fanout, panel)"),
+        })
+    }
+
+    /// Whether this choice runs `suite`.
+    fn runs(self, suite: Suite) -> bool {
+        self == Suite::All || self == suite
+    }
+}
+
+/// The headings of BENCHMARKS.md's sections, one per suite.
+const STORE_HEADING: &str = "## Store";
+const FANOUT_HEADING: &str = "## Gateway vs the bare fan-out client";
+const PANEL_HEADING: &str = "## Panel vs a React peer";
+
 fn arg(args: &[String], flag: &str) -> Option<String> {
     args.iter()
         .position(|a| a == flag)
@@ -52,23 +85,43 @@ async fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| ".".into());
     let duration = Duration::from_secs(seconds);
-    let suite = arg(&args, "--suite").unwrap_or_else(|| "all".into());
-    let figures = if suite == "fanout" {
-        Vec::new()
-    } else {
+    let suite = Suite::parse(&arg(&args, "--suite").unwrap_or_else(|| "all".into()))?;
+    let figures = if suite.runs(Suite::Store) {
         store::run(duration, &root).await?
+    } else {
+        Vec::new()
     };
     let fanout = match arg(&args, "--gateway-bin") {
-        Some(bin) if suite != "store" => {
+        Some(bin) if suite.runs(Suite::Fanout) => {
             Some(fanout::run(duration, std::path::Path::new(&bin)).await?)
         }
         _ => None,
     };
+    let panel = match (arg(&args, "--panel-pkg"), arg(&args, "--panel-bench-pkg")) {
+        (Some(shipped), Some(bench)) if suite.runs(Suite::Panel) => {
+            Some(panel::run(&panel::PanelConfig {
+                root: root.clone(),
+                shipped_pkg: shipped.into(),
+                bench_pkg: bench.into(),
+                work: arg(&args, "--panel-work")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| std::env::temp_dir().join("mcr-bench-panel")),
+                entry_counts: vec![100, 1_000, 10_000],
+                runs: arg(&args, "--panel-runs")
+                    .map(|s| s.parse())
+                    .transpose()?
+                    .unwrap_or(7),
+            })?)
+        }
+        _ => None,
+    };
 
-    println!(
-        "\n{:<58} {:>10} {:>12} {:>44}",
-        "measure", "backend", "per second", "baseline (same run) → ratio"
-    );
+    if !figures.is_empty() {
+        println!(
+            "\n{:<58} {:>10} {:>12} {:>44}",
+            "measure", "backend", "per second", "baseline (same run) → ratio"
+        );
+    }
     for f in &figures {
         let baseline = f
             .baseline
@@ -80,7 +133,11 @@ async fn main() -> anyhow::Result<()> {
             f.name, f.backend, f.per_second, baseline
         );
     }
+    if let Some(p) = &panel {
+        panel::report::print(p);
+    }
     let results = json!({
+        "suite": format!("{suite:?}").to_lowercase(),
         "date": mcr_gateway::time_fmt::now_rfc3339(),
         "commit": std::env::var("MCR_BENCH_COMMIT").unwrap_or_default(),
         "machine": machine(),
@@ -92,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
             "baseline": f.baseline.as_ref().map(|(n, b)| json!({"name": n, "per_second": b, "ratio": f.per_second / b})),
         })).collect::<Vec<_>>(),
         "fanout": fanout,
+        "panel": panel,
     });
     if let Some(path) = json_out {
         if let Some(dir) = path.parent() {
@@ -100,7 +158,22 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
     }
     if let Some(path) = markdown_out {
-        std::fs::write(&path, markdown(&results, &figures, fanout.as_ref()))?;
+        let previous = std::fs::read_to_string(&path).unwrap_or_default();
+        let sections = Sections {
+            store: suite
+                .runs(Suite::Store)
+                .then(|| store_markdown(&figures))
+                .or_else(|| previous_section(&previous, STORE_HEADING)),
+            fanout: match &fanout {
+                Some(f) => Some(fanout_markdown(f)),
+                None => previous_section(&previous, FANOUT_HEADING),
+            },
+            panel: match &panel {
+                Some(p) => Some(panel::report::markdown(p)),
+                None => previous_section(&previous, PANEL_HEADING),
+            },
+        };
+        std::fs::write(&path, markdown(&results, suite, &sections))?;
     }
     Ok(())
 }
@@ -119,24 +192,56 @@ fn machine() -> String {
     format!("{cpus} × {model}")
 }
 
-fn markdown(
-    results: &serde_json::Value,
-    figures: &[Figure],
-    fanout: Option<&fanout::Fanout>,
-) -> String {
+/// BENCHMARKS.md's section for each suite: this run's, or the previous file's.
+struct Sections {
+    store: Option<String>,
+    fanout: Option<String>,
+    panel: Option<String>,
+}
+
+/// The section under `heading` in `markdown`, up to the next `## ` heading.
+fn previous_section(markdown: &str, heading: &str) -> Option<String> {
+    let start = markdown.find(&format!("{heading}\n"))?;
+    let rest = &markdown[start..];
+    let end = rest[heading.len()..]
+        .find("\n## ")
+        .map_or(rest.len(), |i| heading.len() + i + 1);
+    Some(rest[..end].trim_end().to_string() + "\n")
+}
+
+fn markdown(results: &serde_json::Value, suite: Suite, sections: &Sections) -> String {
     let mut md = String::from(
         "# Benchmarks\n\nWritten by `cargo xtask bench`; every figure is shown beside a baseline measured in the \
          same run on the same machine, and the ratio is what to compare between runs. Nothing here is a \
          pass/fail test.\n\n",
     );
     md.push_str(&format!(
-        "- date: {}\n- commit: {}\n- machine: {}\n- seconds per measure: {}\n\n",
+        "- date: {}\n- commit: {}\n- machine: {}\n- seconds per measure: {}\n",
         results["date"].as_str().unwrap_or(""),
         results["commit"].as_str().unwrap_or(""),
         results["machine"].as_str().unwrap_or(""),
         results["seconds_per_measure"]
     ));
-    md.push_str("## Store\n\n| measure | backend | per second | baseline (same run) | ratio |\n| --- | --- | ---: | --- | ---: |\n");
+    if suite != Suite::All {
+        md.push_str(&format!(
+            "- suites run: {} only (`--suite`); the other sections are kept from an earlier run\n",
+            format!("{suite:?}").to_lowercase()
+        ));
+    }
+    for section in [&sections.store, &sections.fanout, &sections.panel]
+        .into_iter()
+        .flatten()
+    {
+        md.push('\n');
+        md.push_str(section);
+    }
+    md
+}
+
+fn store_markdown(figures: &[Figure]) -> String {
+    let mut md = format!(
+        "{STORE_HEADING}\n\n| measure | backend | per second | baseline (same run) | ratio |\n| --- | --- | ---: | --- | ---: |\n"
+    );
     for f in figures {
         let (bname, bval, ratio) = match &f.baseline {
             Some((n, b)) => (
@@ -151,34 +256,6 @@ fn markdown(
             f.name, f.backend, f.per_second, bname, bval, ratio
         ));
     }
-    if let Some(f) = fanout {
-        md.push_str(
-            "\n## Gateway vs the bare fan-out client\n\nThe same source requests, for patients with three sources (their practice and two \
-             providers) at ~50 ms a request (normal, sd 10 ms): the bare client calls the gateway's adapters \
-             concurrently with nothing around them; the gateway is the real release process (token, context, \
-             locator, audit rows, NDJSON stream). Targets from issue 5: p99 ratio ≤ 1.05, first-source overhead \
-             ≤ 20 ms, peak RSS ≤ 100 MB at 200 concurrent.\n\n\
-             | load | views/s | gateway p50 / p99 ms | bare p50 / p99 ms | p99 ratio | first-source overhead (p50) |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: |\n",
-        );
-        for s in &f.shapes {
-            md.push_str(&format!(
-                "| {} | {:.0} | {:.0} / {:.0} | {:.0} / {:.0} | {:.2} | {:.1} ms |\n",
-                s.load,
-                s.views_per_s,
-                s.gateway_p50_ms,
-                s.gateway_p99_ms,
-                s.bare_p50_ms,
-                s.bare_p99_ms,
-                s.gateway_p99_ms / s.bare_p99_ms,
-                s.first_source_overhead_p50_ms
-            ));
-        }
-        md.push_str(&format!(
-            "\nGateway peak RSS over the whole run: {:.0} MiB.\n",
-            f.gateway_peak_rss_mib
-        ));
-    }
     md.push_str(
         "\nAn audited view is `GET /api/v1/contexts/{ctx}/record` over loopback HTTP: token check, context \
          lookup, access row committed, GP Connect fetch from the simulator, normalisation, outcome row \
@@ -186,4 +263,53 @@ fn markdown(
          The budget from issue 3 is ≥ 2,000 audited views/s with SQLite, each response after its commit.\n",
     );
     md
+}
+
+fn fanout_markdown(f: &fanout::Fanout) -> String {
+    let mut md = format!(
+        "{FANOUT_HEADING}\n\nThe same source requests, for patients with three sources (their practice and two \
+         providers) at ~50 ms a request (normal, sd 10 ms): the bare client calls the gateway's adapters \
+         concurrently with nothing around them; the gateway is the real release process (token, context, \
+         locator, audit rows, NDJSON stream). Targets from issue 5: p99 ratio ≤ 1.05, first-source overhead \
+         ≤ 20 ms, peak RSS ≤ 100 MB at 200 concurrent.\n\n\
+         | load | views/s | gateway p50 / p99 ms | bare p50 / p99 ms | p99 ratio | first-source overhead (p50) |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for s in &f.shapes {
+        md.push_str(&format!(
+            "| {} | {:.0} | {:.0} / {:.0} | {:.0} / {:.0} | {:.2} | {:.1} ms |\n",
+            s.load,
+            s.views_per_s,
+            s.gateway_p50_ms,
+            s.gateway_p99_ms,
+            s.bare_p50_ms,
+            s.bare_p99_ms,
+            s.gateway_p99_ms / s.bare_p99_ms,
+            s.first_source_overhead_p50_ms
+        ));
+    }
+    md.push_str(&format!(
+        "\nGateway peak RSS over the whole run: {:.0} MiB.\n",
+        f.gateway_peak_rss_mib
+    ));
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_previous_section_runs_to_the_next_heading_or_the_end() {
+        let md = "# B\n\n## Store\n\ntable\n\n## Panel vs a React peer\n\npanel\n";
+        assert_eq!(
+            previous_section(md, STORE_HEADING).as_deref(),
+            Some("## Store\n\ntable\n")
+        );
+        assert_eq!(
+            previous_section(md, PANEL_HEADING).as_deref(),
+            Some("## Panel vs a React peer\n\npanel\n")
+        );
+        assert_eq!(previous_section(md, FANOUT_HEADING), None);
+    }
 }

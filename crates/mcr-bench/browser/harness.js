@@ -1,0 +1,55 @@
+// The bench page's harness, the same for both subjects: `bench.html?subject=ours|peer&n=N`
+// loads the subject and its data (untimed), then `window.mcrBenchRun()` times, with
+// performance marks, from handing the JSON text over to the frame after the entries are
+// in the DOM: the end mark is set in a task queued from requestAnimationFrame, which
+// runs once that frame's style, layout and paint are done.
+const params = new URLSearchParams(location.search);
+const subject = params.get('subject');
+const n = params.get('n');
+
+async function loadSubject() {
+  if (subject === 'ours') {
+    await import('./ours.js');
+    return fetch(`data/record-${n}.json`);
+  }
+  const css = document.createElement('link');
+  css.rel = 'stylesheet';
+  css.href = 'peer/entry.css';
+  const loaded = new Promise((resolve, reject) => {
+    css.onload = resolve;
+    css.onerror = reject;
+  });
+  document.head.append(css);
+  await Promise.all([loaded, import('./peer/entry.js')]);
+  return fetch(`data/fhir-${n}.json`);
+}
+
+function afterNextFrame() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = resolve;
+      channel.port2.postMessage(null);
+    });
+  });
+}
+
+const response = await loadSubject();
+const json = await response.text();
+
+window.mcrBenchRun = async () => {
+  const host = document.getElementById('host');
+  const impl = window.mcrBenchSubject;
+  performance.mark('mcr-bench-start');
+  // Kept: dropping the panel's handle (when the GC collects it) unmounts the view.
+  window.mcrBenchMounted = impl.render(host, json);
+  await afterNextFrame();
+  performance.mark('mcr-bench-end');
+  const measure = performance.measure('mcr-bench-render', 'mcr-bench-start', 'mcr-bench-end');
+  return {
+    ms: measure.duration,
+    entries: impl.count(host),
+    refusedRequests: impl.refusedRequests.length,
+  };
+};
+window.mcrBenchReady = true;

@@ -1,0 +1,83 @@
+// The React peer of the panel suite: Medplum's own patient-summary sections (problems,
+// medications, allergies) and its ObservationTable, rendering FHIR R4 resources handed
+// over as a Bundle. Mantine and a MedplumClient are around them as in a Medplum app;
+// the client is given a fetch that refuses, so nothing can reach a server (any attempt
+// is recorded and reported by the bench).
+import '@mantine/core/styles.css';
+import '@medplum/react/styles.css';
+
+import { MantineProvider } from '@mantine/core';
+import { MedplumClient } from '@medplum/core';
+import {
+  AllergiesSection,
+  MedicationsSection,
+  MedplumProvider,
+  ObservationTable,
+  ProblemListSection,
+} from '@medplum/react';
+import { flushSync } from 'react-dom';
+import { createRoot } from 'react-dom/client';
+
+const refusedRequests = [];
+const medplum = new MedplumClient({
+  baseUrl: 'http://127.0.0.1:9/',
+  fetch: (url) => {
+    refusedRequests.push(String(url));
+    return Promise.reject(new Error('the bench page has no FHIR server'));
+  },
+});
+
+const ProblemList = ProblemListSection.component;
+const Medications = MedicationsSection.component;
+const Allergies = AllergiesSection.component;
+
+/** The Bundle's Patient and its other resources grouped by type. */
+function readBundle(bundle) {
+  const byType = { Condition: [], MedicationRequest: [], AllergyIntolerance: [], Observation: [] };
+  let patient;
+  for (const { resource } of bundle.entry ?? []) {
+    if (resource.resourceType === 'Patient') {
+      patient = resource;
+    } else {
+      byType[resource.resourceType]?.push(resource);
+    }
+  }
+  return { patient, byType };
+}
+
+function Summary({ patient, byType }) {
+  return (
+    <>
+      <ProblemList patient={patient} results={{ conditions: byType.Condition }} />
+      <Medications
+        patient={patient}
+        results={{ medicationRequests: byType.MedicationRequest, medicationStatements: [] }}
+      />
+      <Allergies patient={patient} results={{ allergies: byType.AllergyIntolerance }} />
+      <ObservationTable value={byType.Observation} hideObservationNotes />
+    </>
+  );
+}
+
+window.mcrBenchSubject = {
+  /** Parses the Bundle (JSON text) and renders it into `element`, synchronously. */
+  render(element, bundleJson) {
+    const { patient, byType } = readBundle(JSON.parse(bundleJson));
+    const root = createRoot(element);
+    flushSync(() => {
+      root.render(
+        <MantineProvider>
+          <MedplumProvider medplum={medplum}>
+            <Summary patient={patient} byType={byType} />
+          </MedplumProvider>
+        </MantineProvider>
+      );
+    });
+    return root;
+  },
+  /** Entries in the DOM: every entry carries exactly one status badge. */
+  count(element) {
+    return element.querySelectorAll('.mantine-Badge-root').length;
+  },
+  refusedRequests,
+};

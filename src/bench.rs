@@ -1,0 +1,44 @@
+//! Benchmark entry point (cargo feature `bench`, built only by `cargo xtask bench`):
+//! renders the clinician's [`RecordView`] for a record handed over as JSON, without a
+//! gateway, so the bench page can time the same view the panel shows.
+//!
+//! It mounts exactly as [`crate::mount`] does — a `div.mcr-root` in the element's open
+//! shadow root, the panel's stylesheet and its outer section — but with the record
+//! already complete, so what is timed is parsing the record and building its DOM.
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use mcr_model::Record;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+use crate::PanelHandle;
+use crate::app::RecordView;
+use crate::style::PANEL_CSS;
+
+/// Parses `record_json` (an [`mcr_model::Record`], as the gateway's `application/json`
+/// form sends it) and mounts its [`RecordView`] into `element`'s shadow root.
+///
+/// Returns when the view's DOM is built; `unmount()` on the handle removes it.
+#[wasm_bindgen]
+pub fn render_record_for_bench(
+    element: HtmlElement,
+    record_json: &str,
+) -> Result<PanelHandle, JsValue> {
+    let record: Record =
+        serde_json::from_str(record_json).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let container = crate::shadow_container(&element)?;
+    let handle = mount_to(container.clone(), move || {
+        view! {
+            <style>{PANEL_CSS}</style>
+            <section class="mcr-panel" aria-label="My Care Record" data-progress="complete">
+                <RecordView record=record/>
+            </section>
+        }
+        .into_any()
+    });
+    Ok(PanelHandle {
+        handle: Some(Box::new(handle)),
+        container,
+    })
+}
