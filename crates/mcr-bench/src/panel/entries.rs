@@ -227,6 +227,7 @@ pub fn record(n: usize) -> Record {
         located: vec![gp(), trust()],
         sources: vec![answered(gp()), answered(trust())],
         sections,
+        dataset: None,
     }
 }
 
