@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use leptos::prelude::*;
 use mcr_model::{EntryRef, GrantView, NhsNumber, Record, SectionKind};
@@ -17,6 +18,8 @@ use crate::components::break_glass::{BreakGlassForm, EmergencyMarker};
 use crate::components::comments::{CommentsModel, CommentsSection};
 use crate::components::section::RecordSection;
 use crate::components::sources::SourceList;
+use crate::crosscheck;
+use crate::dates::local_date_time;
 use crate::events;
 use crate::state::{PanelState, Progress, waiting_for};
 use crate::style::PANEL_CSS;
@@ -50,6 +53,11 @@ pub fn Panel(
             }
         });
     }
+    let stale_after = options.stale_after_minutes;
+    let host = options.host.clone();
+    let (retrieved, set_retrieved) = signal(None::<String>);
+    let (stale, set_stale) = signal(false);
+    let views = RwSignal::new(0u64);
     let (state, set_state) = signal(PanelState::default());
     let (failure, set_failure) = signal(None::<LoadError>);
     let (context, set_context) = signal(None::<String>);
@@ -88,6 +96,12 @@ pub fn Panel(
             async move {
                 set_state.try_set(PanelState::default());
                 set_failure.try_set(None);
+                set_stale.try_set(false);
+                set_retrieved.try_set(Some(String::from(js_sys::Date::new_0().to_iso_string())));
+                let generation = views.try_update(|n| {
+                    *n += 1;
+                    *n
+                });
                 // The comments load beside the record, not after it.
                 let (for_comments, comments_ctx) = (opts.clone(), ctx.clone());
                 leptos::task::spawn_local(async move {
@@ -105,25 +119,55 @@ pub fn Panel(
                             .try_with_untracked(|s| s.record.sources.len())
                             .unwrap_or(0);
                         emit(events::READY, serde_json::json!({"sources": sources}));
+                        // Flag the record as possibly out of date after a while, unless
+                        // it has been refreshed (or the panel closed) meanwhile.
+                        set_timeout(
+                            move || {
+                                if views.try_get_untracked() == generation {
+                                    set_stale.try_set(true);
+                                }
+                            },
+                            Duration::from_secs_f64(stale_after * 60.0),
+                        );
                     }
                     Ok(()) => {}
                 }
             }
         }
     };
-    let (opts, first_abort, first_show) = (options.clone(), abort.clone(), show.clone());
-    leptos::task::spawn_local(async move {
-        match open_context(&opts, first_abort.as_deref()).await {
-            Ok((nhs, ctx)) => {
-                if let Ok(mut o) = opened.lock() {
-                    *o = Some(ctx.clone());
+    // Opens a context and shows the record in it; again on refresh, after ending the
+    // previous context (and with it any break-glass grant).
+    let start = {
+        let (options, abort, show) = (options.clone(), abort.clone(), show.clone());
+        move || {
+            let (opts, abort, show, fail, opened) = (
+                options.clone(),
+                abort.clone(),
+                show.clone(),
+                fail.clone(),
+                opened.clone(),
+            );
+            leptos::task::spawn_local(async move {
+                let previous = opened.lock().ok().and_then(|mut o| o.take());
+                if let Some(ctx) = previous {
+                    end_context(&opts, &ctx);
+                    set_emergency.try_set(None);
                 }
-                set_context.try_set(Some(ctx.clone()));
-                first_show(opts, nhs, ctx, first_abort).await;
-            }
-            Err(e) => fail(e),
+                match open_context(&opts, abort.as_deref()).await {
+                    Ok((nhs, ctx)) => {
+                        if let Ok(mut o) = opened.lock() {
+                            *o = Some(ctx.clone());
+                        }
+                        set_context.try_set(Some(ctx.clone()));
+                        show(opts, nhs, ctx, abort).await;
+                    }
+                    Err(e) => fail(e),
+                }
+            });
         }
-    });
+    };
+    start();
+    let refresh = Callback::new(move |()| start());
     let on_granted = {
         let (options, abort) = (options.clone(), abort.clone());
         Callback::new(move |grant: GrantView| {
@@ -136,6 +180,35 @@ pub fn Panel(
             }
         })
     };
+    // The host's own details for the patient, checked against the record's.
+    let differences = Memo::new(move |_| {
+        state.with(|s| match (&host, &s.record.patient) {
+            (Some(h), Some(p)) => crosscheck::differences(h, p),
+            _ => vec![],
+        })
+    });
+    Effect::new(move |reported: Option<bool>| {
+        let found = !differences.with(Vec::is_empty);
+        if found && reported != Some(true) {
+            let fields: Vec<&str> = differences.with_untracked(|d| {
+                d.iter()
+                    .filter_map(|t| t.split(':').next())
+                    .map(|f| {
+                        if f == "family name" {
+                            "family_name"
+                        } else {
+                            "birth_date"
+                        }
+                    })
+                    .collect()
+            });
+            emit(
+                events::PATIENT_MISMATCH_EVENT,
+                serde_json::json!({"fields": fields}),
+            );
+        }
+        found || reported == Some(true)
+    });
     let titles = Signal::derive(move || state.with(|s| entry_titles(&s.record)));
     let progress = move || match state.with(|s| s.progress) {
         Progress::Opening => "opening",
@@ -159,6 +232,26 @@ pub fn Panel(
         <style>{PANEL_CSS}</style>
         <section class="mcr-panel" aria-label="My Care Record" data-progress=progress node_ref=root>
             {move || emergency.get().map(|grant| view! { <EmergencyMarker grant=grant/> })}
+            {move || {
+                let d = differences.get();
+                (!d.is_empty()).then(|| view! {
+                    <div class="mcr-mismatch" role="alert">
+                        <strong>"Check this is the right patient. "</strong>
+                        "Your system's details differ from the shared record: " {d.join("; ")} "."
+                    </div>
+                })
+            }}
+            {move || stale.get().then(|| view! {
+                <div class="mcr-stale" role="alert">
+                    "This record was retrieved at "
+                    {retrieved.get().map(|t| local_date_time(&t))}
+                    " and may be out of date. "
+                    <button type="button" on:click=move |_| refresh.run(())>"Refresh"</button>
+                </div>
+            })}
+            {move || retrieved.get().map(|t| view! {
+                <p class="mcr-retrieved">"Retrieved " <time datetime=t.clone()>{local_date_time(&t)}</time></p>
+            })}
             {move || match failure.get() {
                 Some(e) => failed_view(e).into_any(),
                 None => {

@@ -11,6 +11,7 @@ pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod components;
+pub mod crosscheck;
 pub mod dates;
 pub mod events;
 pub mod options;
@@ -25,11 +26,13 @@ use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 pub use app::Panel;
 pub use options::PanelOptions;
 
-/// A mounted panel; `unmount()` removes it and aborts its requests.
+/// A mounted panel; `unmount()` removes it and aborts its requests; `setPatient()`
+/// switches it to another patient.
 #[wasm_bindgen]
 pub struct PanelHandle {
     handle: Option<Box<dyn std::any::Any>>,
     container: HtmlElement,
+    options: PanelOptions,
 }
 
 #[wasm_bindgen]
@@ -37,25 +40,51 @@ impl PanelHandle {
     /// Removes the panel from the page and aborts any request in flight.
     pub fn unmount(&mut self) {
         // Dropping Leptos's unmount handle runs the panel's cleanups (which abort its
-        // fetches) and removes its DOM.
+        // fetches and end the patient context) and removes its DOM.
         self.handle.take();
         self.container.remove();
+    }
+
+    /// Switches to another patient: the old patient's view clears at once, its requests
+    /// are aborted, its context ended, and any late answer for it is dropped.
+    /// `hostDemographics` (optional) is what the host holds about the new patient.
+    #[wasm_bindgen(js_name = setPatient)]
+    pub fn set_patient(
+        &mut self,
+        nhs_number: String,
+        host_demographics: JsValue,
+    ) -> Result<(), JsValue> {
+        let mut options = self.options.clone();
+        options.nhs_number = nhs_number;
+        options.host = options::host_demographics_from(&host_demographics);
+        // The old panel goes first, with everything it had in flight.
+        self.handle.take();
+        self.options = options.clone();
+        let handle = mount_to(self.container.clone(), move || {
+            view! { <Panel options=options/> }.into_any()
+        });
+        self.handle = Some(Box::new(handle));
+        Ok(())
     }
 }
 
 /// Mounts the panel into `element`'s (open) shadow root, creating it if needed.
 ///
-/// `options` is a JS object: `{ gatewayUrl, nhsNumber, token }`.
+/// `options` is a JS object: `{ gatewayUrl, nhsNumber, token }`, optionally with
+/// `hostDemographics: { familyName, birthDate }` (cross-checked against the record),
+/// `staleAfterMinutes` (default 10), and for a portal search `reason` and `birthDate`.
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: JsValue) -> Result<PanelHandle, JsValue> {
     let options = PanelOptions::from_js(&options).map_err(|e| JsValue::from_str(&e))?;
     let container = shadow_container(&element)?;
+    let mounted = options.clone();
     let handle = mount_to(container.clone(), move || {
-        view! { <Panel options=options/> }.into_any()
+        view! { <Panel options=mounted/> }.into_any()
     });
     Ok(PanelHandle {
         handle: Some(Box::new(handle)),
         container,
+        options,
     })
 }
 
@@ -92,6 +121,15 @@ export function define_mcr_panel(mount) {
     get reason() { return this.#options.reason; }
     set birthDate(v) { this.#options.birthDate = v; }
     get birthDate() { return this.#options.birthDate; }
+    // What the host holds about the patient, cross-checked against the shared record.
+    set hostDemographics(v) { this.#options.hostDemographics = v; }
+    get hostDemographics() { return this.#options.hostDemographics; }
+    set staleAfterMinutes(v) { this.#options.staleAfterMinutes = v; }
+    get staleAfterMinutes() { return this.#options.staleAfterMinutes; }
+    setPatient(nhsNumber, hostDemographics) {
+      this.#options.hostDemographics = hostDemographics;
+      this.nhsNumber = nhsNumber;
+    }
     get gatewayUrl() { return this.#options.gatewayUrl ?? this.getAttribute('gateway-url') ?? ''; }
     attributeChangedCallback() { this.#render(); }
     connectedCallback() {
@@ -103,7 +141,8 @@ export function define_mcr_panel(mount) {
     #render() {
       if (!this.isConnected) return;
       const o = { gatewayUrl: this.gatewayUrl, nhsNumber: this.#options.nhsNumber, token: this.#options.token,
-                  reason: this.#options.reason, birthDate: this.#options.birthDate };
+                  reason: this.#options.reason, birthDate: this.#options.birthDate,
+                  hostDemographics: this.#options.hostDemographics, staleAfterMinutes: this.#options.staleAfterMinutes };
       if (!o.gatewayUrl || !o.nhsNumber || !o.token) return;
       this.#unmount();
       this.#handle = mount(this, o);

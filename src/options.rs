@@ -3,8 +3,32 @@
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
+use crate::crosscheck::HostDemographics;
+
+/// `hostDemographics` from the options object, if the host gave any.
+fn host_demographics(value: &JsValue) -> Option<HostDemographics> {
+    host_demographics_from(&Reflect::get(value, &JsValue::from_str("hostDemographics")).ok()?)
+}
+
+/// `{ familyName?, birthDate? }` as the host's demographics; `None` unless an object.
+pub fn host_demographics_from(host: &JsValue) -> Option<HostDemographics> {
+    if !host.is_object() {
+        return None;
+    }
+    let text = |name: &str| {
+        Reflect::get(host, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|s| !s.trim().is_empty())
+    };
+    Some(HostDemographics {
+        family_name: text("familyName"),
+        birth_date: text("birthDate"),
+    })
+}
+
 /// What the host gives the panel.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct PanelOptions {
     /// Base URL of the gateway, e.g. `https://mcr.example.nhs.uk`.
     pub gateway_url: String,
@@ -16,7 +40,14 @@ pub struct PanelOptions {
     pub reason: Option<String>,
     /// For a search in a role that must give it: the patient's date of birth.
     pub birth_date: Option<String>,
+    /// What the host holds about the patient, to cross-check against the record.
+    pub host: Option<HostDemographics>,
+    /// Minutes after which the record on screen is flagged as possibly out of date.
+    pub stale_after_minutes: f64,
 }
+
+/// The default for [`PanelOptions::stale_after_minutes`].
+pub const STALE_AFTER_MINUTES: f64 = 10.0;
 
 impl std::fmt::Debug for PanelOptions {
     /// Redacts the token and the NHS number so neither can reach a console log.
@@ -28,8 +59,9 @@ impl std::fmt::Debug for PanelOptions {
 }
 
 impl PanelOptions {
-    /// Reads `{ gatewayUrl, nhsNumber, token, reason?, birthDate? }`; the first three
-    /// must be non-empty strings.
+    /// Reads `{ gatewayUrl, nhsNumber, token, reason?, birthDate?, hostDemographics?:
+    /// { familyName?, birthDate? }, staleAfterMinutes? }`; the first three must be
+    /// non-empty strings.
     pub fn from_js(value: &JsValue) -> Result<Self, String> {
         let optional = |name: &str| {
             Reflect::get(value, &JsValue::from_str(name))
@@ -50,6 +82,12 @@ impl PanelOptions {
             token: field("token")?,
             reason: optional("reason"),
             birth_date: optional("birthDate"),
+            host: host_demographics(value),
+            stale_after_minutes: Reflect::get(value, &JsValue::from_str("staleAfterMinutes"))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|m| m.is_finite() && *m > 0.0)
+                .unwrap_or(STALE_AFTER_MINUTES),
         })
     }
 }

@@ -65,5 +65,9 @@ pub const PANEL_CSS: &str = r#"
 .mcr-break-glass button { align-self: flex-start; font: inherit; background: #d5281b; color: #fff; border: 0; padding: 0.35rem 0.9rem; border-radius: 3px; cursor: pointer; }
 .mcr-break-glass button[disabled] { background: #768692; }
 .mcr-dataset { background: #e8edee; padding: 0.4rem 0.8rem; font-size: 0.9rem; }
+.mcr-mismatch { border: 4px solid #d5281b; background: #fff4f4; padding: 0.5rem 0.8rem; margin-bottom: 0.6rem; }
+.mcr-stale { background: #ffeb3b; padding: 0.5rem 0.8rem; margin-bottom: 0.6rem; font-weight: bold; }
+.mcr-stale button { font: inherit; margin-left: 0.5rem; }
+.mcr-retrieved { margin: 0 0 0.4rem; font-size: 0.8rem; color: #4c6272; }
 .mcr-error { border-left: 6px solid #d5281b; padding: 0.5rem 0.8rem; background: #fff4f4; }
 "#;

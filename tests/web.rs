@@ -386,6 +386,8 @@ fn options() -> PanelOptions {
         token: "t".into(),
         reason: None,
         birth_date: None,
+        host: None,
+        stale_after_minutes: 10.0,
     }
 }
 

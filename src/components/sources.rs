@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use mcr_model::{SourceRef, SourceState, SourceStatus};
 
-use crate::dates::display_date;
+use crate::dates::local_date_time;
 
 fn reason(s: &SourceStatus) -> &str {
     s.message.as_deref().unwrap_or("no reason given")
@@ -12,12 +12,9 @@ fn reason(s: &SourceStatus) -> &str {
 /// A short status text for one source.
 pub fn status_text(s: &SourceStatus) -> String {
     match s.state {
+        // The viewer's local time, as everything else on their screen.
         SourceState::Answered => match &s.as_of {
-            Some(t) => format!(
-                "answered {} {}",
-                display_date(t),
-                t.get(11..16).unwrap_or("")
-            ),
+            Some(t) => format!("answered {}", local_date_time(t)),
             None => "answered".into(),
         },
         SourceState::TimedOut => "did not answer in time".into(),

@@ -23,8 +23,13 @@ export async function launchBrowser() {
 export class DemoPage {
   constructor(page) { this.page = page; }
   async open() { await this.page.goto(`${BASE_URL}/`); }
-  /** Relaunches the panel as another demo user. */
-  async signInAs(user) { await this.page.selectOption('#epr-user-select', user); }
+  /** Relaunches the panel as another demo user; returns once the new panel has opened
+   *  its context, so that waiting for "complete" cannot see the old panel. */
+  async signInAs(user) {
+    const opened = this.page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/contexts'));
+    await this.page.selectOption('#epr-user-select', user);
+    await opened;
+  }
   // Playwright's CSS locators pierce open shadow roots.
   banner() { return this.page.locator('mcr-panel .mcr-banner'); }
   section(kind) { return this.page.locator(`mcr-panel .mcr-section--${kind}`); }
