@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DemoPage, launchBrowser } from './support.mjs';
+import { BASE_URL as BASE, DemoPage, launchBrowser } from './support.mjs';
 
 const SCREENSHOTS = process.env.MCR_SCREENSHOT_DIR ?? path.join(tmpdir(), 'mcr-e2e');
 // The first synthetic patient of mcr-sim's default population (see its population module).
@@ -68,5 +68,44 @@ test('the NHS number never appears in a request URL', async () => {
   await demo.complete();
   assert.ok(urls.some((u) => u.includes('/api/v1/contexts/')), 'the record was fetched');
   for (const u of urls) assert.ok(!u.includes(PATIENT.nhs.replace(/ /g, '')), `NHS number in URL ${u}`);
+  await page.close();
+});
+
+test('the demo page lists synthetic patients and switches simulated faults on and off', async () => {
+  const page = await browser.newPage();
+  const demo = new DemoPage(page);
+  await demo.open();
+  await demo.complete();
+  const list = page.locator('#epr-patient-list button');
+  await list.first().waitFor();
+  assert.ok(await list.count() >= 10);
+  // Choosing another patient relaunches the panel in their context.
+  const second = list.nth(1);
+  const nhs = (await second.locator('small').innerText()).slice(0, 12);
+  const opened = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/contexts'));
+  await second.click();
+  await opened;
+  await demo.complete();
+  assert.match(await demo.banner().innerText(), new RegExp(nhs));
+  assert.equal(await page.locator('mcr-panel .mcr-mismatch').count(), 0, 'the EPR and the record agree');
+  // Searching by name narrows the list.
+  const family = (await list.first().innerText()).split(',')[0];
+  await page.fill('#epr-search', family.toLowerCase());
+  await page.waitForFunction((f) => [...document.querySelectorAll('#epr-patient-list button')].every((b) => b.textContent.startsWith(f) || b.textContent.includes(`, ${f}`)), family);
+  try {
+    // The GP answering for someone else: its answer is discarded and the panel says so.
+    let relaunched = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/contexts'));
+    await page.click('[data-fault="wrong-patient"]');
+    await relaunched;
+    await demo.complete();
+    assert.match(await demo.sources().innerText(), /answered about a different patient/);
+    relaunched = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/contexts'));
+    await page.click('[data-fault="clear"]');
+    await relaunched;
+    await demo.complete();
+    assert.doesNotMatch(await demo.sources().innerText(), /different patient|failed/);
+  } finally {
+    await fetch(`${(await (await fetch(`${BASE}/demo/config`)).json()).control_url}/faults`, { method: 'DELETE' });
+  }
   await page.close();
 });

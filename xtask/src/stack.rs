@@ -117,6 +117,7 @@ impl Stack {
                 .context("no control endpoint")?,
             children: vec![sim],
         };
+        let control_url = stack.control_url.clone();
         let gateway = |port: u16| {
             spawn_reading(
                 Command::new(bin.join("mcr-gateway"))
@@ -130,7 +131,8 @@ impl Stack {
                     .args(
                         (!host_origins.is_empty())
                             .then(|| format!("--allowed-origins={}", host_origins.join(","))),
-                    ),
+                    )
+                    .arg(format!("--demo-control-url={control_url}")),
                 |l| l.starts_with("mcr-gateway listening on"),
             )
         };

@@ -72,6 +72,10 @@ pub struct Config {
     /// separated, e.g. `https://epr.example.nhs.uk`. None by default.
     #[arg(long, env = "MCR_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+    /// Demo mode only: the simulator's control endpoint, which the demo page uses to list
+    /// patients and switch faults on (it is added to the pages' `connect-src`).
+    #[arg(long, env = "MCR_DEMO_CONTROL_URL")]
+    pub demo_control_url: Option<String>,
     /// Send `Strict-Transport-Security` (set when the gateway is served over TLS).
     #[arg(long, env = "MCR_HSTS")]
     pub hsts: bool,
@@ -100,6 +104,7 @@ impl Config {
             comments_per_minute: 30,
             break_glass_minutes: 60,
             allowed_origins: vec![],
+            demo_control_url: None,
             hsts: false,
         }
     }

@@ -92,10 +92,16 @@ impl Application {
             demo,
             comments_per_minute: config.comments_per_minute,
             break_glass_minutes: config.break_glass_minutes,
+            demo_control_url: config.demo_control_url.clone().filter(|_| config.demo),
         };
         let exposure = crate::http::Exposure {
             allowed_origins: config.allowed_origins.clone(),
             hsts: config.hsts,
+            demo_control_origin: config
+                .demo_control_url
+                .as_deref()
+                .filter(|_| config.demo)
+                .and_then(crate::http::security::origin_of),
         };
         let app = router(state, &config.static_root, &exposure).map_err(anyhow::Error::msg)?;
         Ok(Self {

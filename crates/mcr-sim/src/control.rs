@@ -1,6 +1,9 @@
 //! The control endpoint, `/_control/…`, answering only loopback callers: the endpoint
-//! list, example patients for each edge case, the replays with their rewrites, and the
-//! live fault table (read, replace, add to, clear).
+//! list, example patients for each edge case, the demo patient directory, the replays
+//! with their rewrites, and the live fault table (read, replace, add to, clear).
+//!
+//! It answers CORS for loopback origins only, so the demo page (served by the gateway on
+//! another loopback port) can list patients and switch faults on and off.
 
 use std::net::SocketAddr;
 
@@ -30,7 +33,41 @@ pub fn router() -> Router<SimState> {
         .route("/_control/examples", get(get_examples))
         .route("/_control/publish", axum::routing::post(post_publish))
         .route("/_control/replay", get(get_replay))
+        .route("/_control/patients", axum::routing::post(post_patients))
         .layer(middleware::from_fn(loopback_only))
+        .layer(loopback_cors())
+}
+
+/// Whether `origin` is a page on this machine (`http://127.0.0.1:…`, `http://localhost:…`).
+pub fn is_loopback_origin(origin: &[u8]) -> bool {
+    let Ok(origin) = std::str::from_utf8(origin) else {
+        return false;
+    };
+    ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"]
+        .iter()
+        .any(|prefix| {
+            origin
+                .strip_prefix(prefix)
+                .is_some_and(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+fn loopback_cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::AllowOrigin::predicate(|origin, _| {
+            is_loopback_origin(origin.as_bytes())
+        }))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE])
+}
+
+/// `POST /_control/patients {"q": "smith", "limit": 20}`: synthetic patients by name.
+/// The query is in the body, like every search that might carry an identifier.
+async fn post_patients(State(state): State<SimState>, Json(body): Json<Value>) -> Json<Value> {
+    let q = body["q"].as_str().unwrap_or("");
+    let limit = body["limit"].as_u64().unwrap_or(20) as usize;
+    Json(json!({"patients": crate::directory::search(&state.population, q, limit)}))
 }
 
 async fn loopback_only(
@@ -106,4 +143,29 @@ async fn get_replay(State(state): State<SimState>) -> Json<Value> {
 
 async fn get_examples(State(state): State<SimState>) -> Json<Value> {
     Json(examples(&state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_pages_on_this_machine_get_cors() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:3000",
+            "http://[::1]:9",
+        ] {
+            assert!(is_loopback_origin(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "https://127.0.0.1:8080",
+            "http://127.0.0.1.evil.example:80",
+            "http://127.0.0.1:",
+            "http://localhost",
+            "http://example.com:8080",
+        ] {
+            assert!(!is_loopback_origin(bad.as_bytes()), "{bad}");
+        }
+    }
 }

@@ -17,6 +17,7 @@ pub mod codes;
 pub mod config;
 pub mod control;
 pub mod dates;
+pub mod directory;
 pub mod faults;
 pub mod fhir_r4;
 pub mod gateway_registry;

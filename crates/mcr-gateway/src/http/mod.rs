@@ -52,6 +52,8 @@ pub struct AppState {
     pub sensitive: Arc<crate::policy::SensitiveCodes>,
     /// The store.
     pub store: Arc<dyn Store>,
+    /// Demo mode: the simulator's control URL, for the demo page.
+    pub demo_control_url: Option<String>,
     /// The most comments one user may post in a minute.
     pub comments_per_minute: u32,
     /// How long a break-glass grant lasts, in minutes.
@@ -65,6 +67,8 @@ pub struct Exposure {
     pub allowed_origins: Vec<String>,
     /// Send HSTS (behind TLS).
     pub hsts: bool,
+    /// Demo mode: the simulator's control origin, which the demo page may call.
+    pub demo_control_origin: Option<String>,
 }
 
 /// Builds the router: the API, the demo issuer (demo mode), and the static pages, with
@@ -72,8 +76,8 @@ pub struct Exposure {
 pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Result<Router, String> {
     use openapi::{
         ACCESS_LOG, BREAK_GLASS, BREAK_GLASS_REVIEW, BREAK_GLASS_REVIEWS, COMMENT_RETRACT,
-        COMMENTS, CONTEXT, CONTEXTS, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS,
-        READYZ, RECORD,
+        COMMENTS, CONTEXT, CONTEXTS, DEMO_CONFIG, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI,
+        POINTERS, READYZ, RECORD,
     };
     let no_store = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
@@ -107,7 +111,8 @@ pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Resul
     if state.demo.is_some() {
         app = app
             .route(DEMO_TOKEN, post(demo::issue_token))
-            .route(DEMO_JWKS, get(demo::jwks));
+            .route(DEMO_JWKS, get(demo::jwks))
+            .route(DEMO_CONFIG, get(demo::config));
     }
     let mut app = app
         .route_service("/", ServeFile::new(static_root.join("index.html")))
@@ -128,7 +133,8 @@ pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Resul
         .iter()
         .filter_map(|o| o.to_str().ok().map(str::to_string))
         .collect();
-    for (name, value) in security::headers(&named, exposure.hsts)? {
+    let connect: Vec<String> = exposure.demo_control_origin.iter().cloned().collect();
+    for (name, value) in security::headers(&named, &connect, exposure.hsts)? {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     if let Some(cors) = security::cors(&origins) {

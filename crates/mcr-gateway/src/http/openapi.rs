@@ -34,6 +34,8 @@ pub const READYZ: &str = "/readyz";
 pub const OPENAPI: &str = "/openapi.json";
 /// Demo mode only: a signed demo token.
 pub const DEMO_TOKEN: &str = "/demo/token";
+/// Demo mode only: where the demo page finds the simulator's control endpoint.
+pub const DEMO_CONFIG: &str = "/demo/config";
 /// Demo mode only: the demo issuer's keys.
 pub const DEMO_JWKS: &str = "/demo/jwks.json";
 
@@ -55,6 +57,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     (OPENAPI, &["get"]),
     (DEMO_TOKEN, &["post"]),
     (DEMO_JWKS, &["get"]),
+    (DEMO_CONFIG, &["get"]),
 ];
 
 /// `ok` responses plus the error responses with `codes`.
@@ -206,6 +209,7 @@ pub fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["user"], "properties": {
                     "user": {"type": "string"}, "nhs_number": {"type": "string"}}}}}},
                 "responses": {"200": {"description": "token"}, "400": {"description": "unknown user or bad NHS number"}}}},
+            DEMO_CONFIG: {"get": {"summary": "demo mode only: the simulator's control URL (patient list, faults) for the demo page", "responses": {"200": {"description": "{control_url}"}}}},
             DEMO_JWKS: {"get": {"summary": "demo mode only: the demo issuer's public keys", "responses": {"200": {"description": "JWKS"}}}},
         },
     })

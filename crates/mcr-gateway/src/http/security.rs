@@ -8,21 +8,29 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The Content-Security-Policy of everything the gateway serves, allowing framing by
-/// `origins` (the host EPRs) as well as the gateway itself.
-pub fn content_security_policy(origins: &[String]) -> String {
+/// `origins` (the host EPRs) as well as the gateway itself, and connections to the
+/// gateway plus `connect` (in demo mode, the simulator's control endpoint).
+pub fn content_security_policy(origins: &[String], connect: &[String]) -> String {
     let mut ancestors = vec!["'self'".to_string()];
     ancestors.extend(origins.iter().cloned());
+    let mut connects = vec!["'self'".to_string()];
+    connects.extend(connect.iter().cloned());
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src {}; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; \
          form-action 'none'; object-src 'none'; frame-ancestors {}",
+        connects.join(" "),
         ancestors.join(" ")
     )
 }
 
 /// The headers set on every response: `(name, value)`.
-pub fn headers(origins: &[String], hsts: bool) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
-    let csp = HeaderValue::from_str(&content_security_policy(origins))
+pub fn headers(
+    origins: &[String],
+    connect: &[String],
+    hsts: bool,
+) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    let csp = HeaderValue::from_str(&content_security_policy(origins, connect))
         .map_err(|_| "an allowed origin contains characters not allowed in a header".to_string())?;
     let mut out = vec![
         (header::CONTENT_SECURITY_POLICY, csp),
@@ -59,6 +67,13 @@ pub fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(origin).map_err(|_| format!("allowed origin {origin:?} is not valid"))
 }
 
+/// The origin (`scheme://host[:port]`) of an http(s) URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (matches!(scheme, "http" | "https") && !host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
 /// CORS for the host origins: the methods and headers the panel uses, bearer tokens
 /// only (no cookies or credentials mode). `None` when no origin is configured.
 pub fn cors(origins: &[HeaderValue]) -> Option<CorsLayer> {
@@ -86,7 +101,7 @@ mod tests {
 
     #[test]
     fn frame_ancestors_name_only_the_gateway_and_the_configured_hosts() {
-        let csp = content_security_policy(&["https://epr.example.nhs.uk".into()]);
+        let csp = content_security_policy(&["https://epr.example.nhs.uk".into()], &[]);
         assert!(
             csp.ends_with("frame-ancestors 'self' https://epr.example.nhs.uk"),
             "{csp}"
@@ -114,9 +129,23 @@ mod tests {
     }
 
     #[test]
+    fn the_origin_of_a_url_is_its_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:4000/_control").as_deref(),
+            Some("http://127.0.0.1:4000")
+        );
+        assert_eq!(
+            origin_of("https://sim.example").as_deref(),
+            Some("https://sim.example")
+        );
+        assert_eq!(origin_of("ftp://x/y"), None);
+        assert_eq!(origin_of("not a url"), None);
+    }
+
+    #[test]
     fn hsts_only_when_behind_tls() {
-        let names = |hsts| -> Vec<HeaderName> {
-            headers(&[], hsts)
+        let names = |hsts: bool| -> Vec<HeaderName> {
+            headers(&[], &[], hsts)
                 .unwrap()
                 .into_iter()
                 .map(|(n, _)| n)
