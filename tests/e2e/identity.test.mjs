@@ -113,9 +113,9 @@ test('the host hears mcr-ready, and the NHS number and token never reach an even
   await demo.signInAs('ward-nurse');
   await demo.signInAs('privacy-officer');
   await page.locator('mcr-panel .mcr-error').waitFor();
-  assert.match(await page.locator('mcr-panel .mcr-error').innerText(), /your role does not see clinical records/);
+  assert.match(await page.locator('mcr-panel .mcr-error').innerText(), /your role opens records by search/);
   assert.deepEqual(errors, []);
   const after = await page.evaluate(() => window.__mcrEvents.map((e) => e.name + ' ' + e.detail));
-  assert.deepEqual(after, ['mcr-error {"code":"role_not_permitted","message":"your role does not see clinical records"}']);
+  assert.deepEqual(after, ['mcr-error {"code":"launch_not_permitted","message":"your role opens records by search, with a reason (in the portal), not from a launch"}']);
   await page.close();
 });

@@ -34,6 +34,7 @@ fn audit_fields(i: u64) -> AuditFields {
         detail: Some("gp-y90001: answered".into()),
         checkpoint_seq: None,
         checkpoint_hash: None,
+        request_id: None,
     }
 }
 

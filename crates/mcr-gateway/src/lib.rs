@@ -18,6 +18,7 @@ pub mod locator;
 pub mod normalise;
 pub mod policy;
 pub mod registry;
+pub mod request_id;
 pub mod sources;
 pub mod startup;
 pub mod store;

@@ -20,6 +20,7 @@ fn fields(user: &str, at: &str) -> AuditFields {
         detail: None,
         checkpoint_seq: None,
         checkpoint_hash: None,
+        request_id: None,
     }
 }
 

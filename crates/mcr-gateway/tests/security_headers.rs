@@ -137,3 +137,68 @@ async fn a_wildcard_or_malformed_host_origin_stops_start_up_with_a_clear_message
         .expect("refused");
     assert!(err.to_string().contains("no path or wildcard"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_has_a_fresh_request_id_and_its_audit_rows_carry_it() {
+    let sim = mcr_sim::spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), 8)
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (base, _server) = support::spawn_gateway(Config::for_demo(
+        data.path().into(),
+        PathBuf::from("."),
+        sim.gp_base_url(),
+    ))
+    .await;
+    let http = reqwest::Client::new();
+    let id_of = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_string();
+    // A client's own id is neither trusted nor echoed.
+    let a = http
+        .get(format!("{base}/healthz"))
+        .header("X-Request-Id", "forged-by-the-client")
+        .send()
+        .await
+        .unwrap();
+    let b = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(id_of(&a).len(), 32);
+    assert_ne!(id_of(&a), "forged-by-the-client");
+    assert_ne!(id_of(&a), id_of(&b));
+    // Refusals carry one too.
+    let refused = http
+        .get(format!("{base}/api/v1/contexts/x/record"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(id_of(&refused).len(), 32);
+
+    let nhs = mcr_sim::population::nhs_for_index(0).as_digits();
+    let token = support::demo_token(&http, &base, "ae-doctor", &nhs).await;
+    let ctx = support::open_context(&http, &base, &token, &nhs).await;
+    let record = support::get_record(&http, &base, &token, &ctx, "application/x-ndjson").await;
+    let id = id_of(&record);
+    let _ = record.text().await.unwrap();
+    let store = mcr_gateway::store::open(mcr_gateway::store::Location::DataDir(data.path()))
+        .await
+        .unwrap();
+    let rows = store.audit_rows(0, 1_000).await.unwrap();
+    let of_view: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.fields.request_id.as_deref() == Some(id.as_str()))
+        .map(|r| r.fields.action.as_str())
+        .collect();
+    assert_eq!(of_view.first(), Some(&"record.view"), "{of_view:?}");
+    assert!(
+        of_view[1..].iter().all(|a| *a == "record.source") && of_view.len() >= 2,
+        "{of_view:?}"
+    );
+    // The unauthenticated refusal is on record under its id as well.
+    assert!(rows.iter().any(|r| r.fields.action == "auth.refused"
+        && r.fields.request_id.as_deref() == Some(id_of(&refused).as_str())));
+    // And the chain still verifies with the new column.
+    assert!(
+        mcr_gateway::audit::verify::verify(store.as_ref())
+            .await
+            .is_ok()
+    );
+}

@@ -27,6 +27,7 @@ fn row(user: &str, at: &str) -> AuditFields {
         detail: None,
         checkpoint_seq: None,
         checkpoint_hash: None,
+        request_id: None,
     }
 }
 

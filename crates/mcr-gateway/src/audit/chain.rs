@@ -49,6 +49,7 @@ mod tests {
             detail: None,
             checkpoint_seq: None,
             checkpoint_hash: None,
+            request_id: None,
         }
     }
 

@@ -41,7 +41,11 @@ pub async fn create_context(
         .map(str::trim)
         .filter(|r| !r.is_empty());
     let refusal = match claims.patient.as_deref().map(NhsNumber::parse) {
-        Some(Ok(launch)) if launch == nhs => None,
+        Some(Ok(launch)) if launch == nhs && policy::may_launch(role) => None,
+        Some(Ok(launch)) if launch == nhs => Some((
+            "launch_not_permitted",
+            "your role opens records by search, with a reason (in the portal), not from a launch",
+        )),
         Some(_) => Some((
             "patient_context_mismatch",
             "the patient requested is not the patient in your launch context",

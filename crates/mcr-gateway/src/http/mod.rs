@@ -140,7 +140,8 @@ pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Resul
     if let Some(cors) = security::cors(&origins) {
         app = app.layer(cors);
     }
-    Ok(app)
+    // Outermost: every response, refusals included, carries its request id.
+    Ok(app.layer(middleware::from_fn(crate::request_id::assign)))
 }
 
 /// Verifies the caller's bearer token. A refused token is audited (who is unknown, so

@@ -113,7 +113,11 @@ pub async fn get_record(
         sensitive: state.sensitive.clone(),
         dataset,
     };
-    tokio::spawn(run(view, tx));
+    // The view's per-source audit rows belong to this request too.
+    tokio::spawn(crate::request_id::scope(
+        crate::request_id::current(),
+        run(view, tx),
+    ));
     if wants(&headers, NDJSON) {
         let lines = futures_util::stream::unfold(rx, |mut rx| async move {
             let (event, _) = rx.recv().await?;

@@ -33,6 +33,12 @@ pub fn dataset_for(role: Option<&str>) -> Option<&'static DatasetRule> {
     (role == Some(SOCIAL_WORKER)).then_some(&SOCIAL_CARE)
 }
 
+/// Whether `role` may open a context from a launch (the token's patient): clinicians
+/// from their EPR, and patients for themselves. Others open records by search.
+pub fn may_launch(role: Option<&str>) -> bool {
+    may_view_clinical(role) || role == Some(PATIENT)
+}
+
 /// Whether `role` may open a context by searching (with a reason) rather than a launch.
 pub fn may_search(role: Option<&str>) -> bool {
     matches!(role, Some(PRIVACY_OFFICER | SOCIAL_WORKER))
@@ -91,6 +97,21 @@ mod tests {
         assert!(!may_search(Some("hospital-clinician")) && !may_search(None));
         assert!(search_needs_birth_date(Some("social-worker")));
         assert!(!search_needs_birth_date(Some("privacy-officer")));
+    }
+
+    #[test]
+    fn clinicians_and_patients_launch_and_everyone_else_searches() {
+        for role in ["hospital-clinician", "gp-clinician", "patient"] {
+            assert!(may_launch(Some(role)), "{role}");
+        }
+        for role in [
+            Some("social-worker"),
+            Some("privacy-officer"),
+            Some("x"),
+            None,
+        ] {
+            assert!(!may_launch(role), "{role:?}");
+        }
     }
 
     #[test]

@@ -74,11 +74,16 @@ pub struct AuditFields {
     pub checkpoint_seq: Option<i64>,
     /// For a prune checkpoint: the hash of that row.
     pub checkpoint_hash: Option<String>,
+    /// The request that caused the row (absent for rows written before request ids, and
+    /// for rows no request caused); left out of the canonical form when absent, so
+    /// older rows keep their hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl AuditFields {
-    /// A row recorded now by `user_id` with no patient, context or checkpoint; set those
-    /// fields with struct update syntax where they apply.
+    /// A row recorded now by `user_id` with no patient, context or checkpoint, in the
+    /// current request (if any); set other fields with struct update syntax.
     pub fn event(
         user_id: impl Into<String>,
         action: &str,
@@ -97,6 +102,7 @@ impl AuditFields {
             detail,
             checkpoint_seq: None,
             checkpoint_hash: None,
+            request_id: crate::request_id::current(),
         }
     }
 }

@@ -23,7 +23,7 @@ pub const CHAIN_LOCK_KEY: i64 = 0x6d63_725f_6175_6474; // "mcr_audt"
 /// The chain's head: the newest row's sequence number and hash.
 const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 const AUDIT_COLUMNS: &str = "seq, at, user_id, user_role, org_ods, nhs_number, context_id, action, outcome, \
-     detail, checkpoint_seq, checkpoint_hash, prev_hash, hash";
+     detail, checkpoint_seq, checkpoint_hash, prev_hash, hash, request_id";
 const CONTEXT_COLUMNS: &str = "id, user_id, nhs_number, reason, created_ms, last_used_ms";
 const COMMENT_COLUMNS: &str = "id, nhs_number, entry_source, entry_id, author_id, author_name, author_role, \
      author_org, body, created_ms, idempotency_key, retracted_ms";
@@ -51,6 +51,7 @@ fn audit_row(r: &AnyRow) -> Result<AuditRow, sqlx::Error> {
             detail: r.try_get("detail")?,
             checkpoint_seq: r.try_get("checkpoint_seq")?,
             checkpoint_hash: r.try_get("checkpoint_hash")?,
+            request_id: r.try_get("request_id")?,
         },
         prev_hash: r.try_get("prev_hash")?,
         hash: r.try_get("hash")?,
@@ -154,7 +155,7 @@ impl SqlStore {
             seq += 1;
             let hash = row_hash(&prev, seq, &fields);
             sqlx::query(&format!(
-                "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ))
             .bind(seq)
             .bind(&fields.at)
@@ -170,6 +171,7 @@ impl SqlStore {
             .bind(&fields.checkpoint_hash)
             .bind(&prev)
             .bind(&hash)
+            .bind(&fields.request_id)
             .execute(&mut **tx)
             .await?;
             out.push(AuditRow {
