@@ -1,5 +1,5 @@
 //! The command line: `mcr-gateway [serve flags]` runs the gateway; `mcr-gateway audit
-//! verify|export|prune` and `mcr-gateway db migrate|grant` are operations tools that
+//! verify|export|prune|report` and `mcr-gateway db migrate|grant` are operations tools that
 //! work on the same store.
 
 use std::io::Write;
@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::audit::export::{Format, line};
+use crate::audit::report;
 use crate::audit::verify::{VerifyError, verify};
 use crate::config::Config;
 use crate::store::{self, AuditFields, Location};
@@ -91,6 +92,22 @@ pub enum AuditCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "ndjson")]
         format: ExportFormat,
+    },
+    /// Flags patterns a privacy officer should look at: records opened by search, many
+    /// patients per user per hour, a user sharing the patient's surname, break-glass use.
+    Report {
+        /// Store location.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// RFC 3339 time; only rows recorded at or after it.
+        #[arg(long, default_value = "1970-01-01T00:00:00Z")]
+        since: String,
+        /// Flag more than this many distinct patients viewed by one user in an hour.
+        #[arg(long, default_value_t = 20)]
+        patients_per_hour: usize,
+        /// One JSON object per flag instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Removes rows older than a time, appending a checkpoint to the chain. Run with the
     /// prune role's database URL (the gateway's own role cannot delete audit rows).
@@ -177,6 +194,50 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
                 after = last.seq;
                 for row in &rows {
                     writeln!(out, "{}", line(row, format))?;
+                }
+            }
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Report {
+                    store: args,
+                    since,
+                    patients_per_hour,
+                    json,
+                },
+        } => {
+            let since = parse_to_audit(&since).map_err(anyhow::Error::msg)?;
+            let store = store::open(args.location()).await?;
+            let mut rows = vec![];
+            let mut after = 0;
+            loop {
+                let page = store.audit_since(&since, after, 5_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                rows.extend(page);
+            }
+            let flags = report::flags(&rows, report::Thresholds { patients_per_hour });
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if json {
+                for flag in &flags {
+                    writeln!(out, "{}", serde_json::to_string(flag)?)?;
+                }
+            } else if flags.is_empty() {
+                writeln!(out, "no patterns to review in {} audit rows", rows.len())?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<26} {:<24} {:>6}  first/hour",
+                    "pattern", "user", "count"
+                )?;
+                for f in &flags {
+                    writeln!(
+                        out,
+                        "{:<26} {:<24} {:>6}  {}",
+                        f.pattern, f.user_id, f.count, f.at
+                    )?;
                 }
             }
             out.flush()?;

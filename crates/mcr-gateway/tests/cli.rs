@@ -142,3 +142,70 @@ async fn verify_exits_non_zero_and_names_the_first_bad_sequence() {
     assert_eq!(code, 1);
     assert!(out.contains("first bad sequence number 3"), "{out}");
 }
+
+#[tokio::test]
+async fn the_snooping_report_flags_patterns_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = store::open(Location::DataDir(dir.path())).await.unwrap();
+        let mut rows = vec![
+            AuditFields {
+                action: "break_glass.grant".into(),
+                detail: Some("bg-1: unconscious".into()),
+                ..fields("dr-a", "2026-02-01T09:00:00.000Z")
+            },
+            AuditFields {
+                detail: Some(format!(
+                    "asking: gp; {}",
+                    mcr_gateway::audit::report::SAME_SURNAME
+                )),
+                ..fields("dr-b", "2026-02-01T09:05:00.000Z")
+            },
+        ];
+        // Three patients in one hour.
+        for (i, nhs) in ["9990000018", "9990000026", "9990000034"]
+            .iter()
+            .enumerate()
+        {
+            rows.push(AuditFields {
+                nhs_number: Some((*nhs).into()),
+                ..fields("nurse", &format!("2026-02-01T10:0{i}:00.000Z"))
+            });
+        }
+        s.append_audit(rows).await.unwrap();
+    }
+    let (code, out) = gateway(&["audit", "report", "--patients-per-hour", "2"], dir.path());
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("pattern"), "{out}");
+    assert!(
+        lines[1].starts_with("same-surname-as-patient") && lines[1].contains("dr-b"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("break-glass") && lines[2].contains("dr-a"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("many-patients-in-an-hour") && lines[3].contains("nurse"),
+        "{out}"
+    );
+    let (code, json) = gateway(
+        &[
+            "audit",
+            "report",
+            "--json",
+            "--since",
+            "2026-02-01T09:30:00Z",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    // After 09:30 only the nurse's views remain, and three is under the default of 20.
+    assert_eq!(json, "");
+    let (_, none) = gateway(
+        &["audit", "report", "--since", "2026-03-01T00:00:00Z"],
+        dir.path(),
+    );
+    assert!(none.starts_with("no patterns to review"), "{none}");
+}

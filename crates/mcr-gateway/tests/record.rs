@@ -623,3 +623,34 @@ async fn a_social_worker_searches_with_birth_date_and_sees_only_the_social_care_
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_of_someone_sharing_the_users_surname_is_marked_for_the_snooping_report() {
+    let r = region(5_000).await;
+    // The demo ward nurse is Tom Bennett.
+    let p = r.patient_where(|p| p.family == "Bennett" && !p.huge_record);
+    let nhs = p.nhs_number.as_digits();
+    let token = support::demo_token(&r.http, &r.base, "ward-nurse", &nhs).await;
+    let ctx = support::open_context(&r.http, &r.base, &token, &nhs).await;
+    let _ = r.record(&token, &ctx).await;
+    let other = r.patient_where(|p| p.family != "Bennett" && !p.huge_record);
+    let other_nhs = other.nhs_number.as_digits();
+    let token = support::demo_token(&r.http, &r.base, "ward-nurse", &other_nhs).await;
+    let ctx = support::open_context(&r.http, &r.base, &token, &other_nhs).await;
+    let _ = r.record(&token, &ctx).await;
+    let views: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT nhs_number, detail FROM audit WHERE action = 'record.view' ORDER BY seq",
+    )
+    .fetch_all(&mut r.db().await)
+    .await
+    .unwrap();
+    let marked = |n: &str| {
+        views.iter().any(|(v, d)| {
+            v == n
+                && d.as_deref()
+                    .is_some_and(|d| d.contains(mcr_gateway::audit::report::SAME_SURNAME))
+        })
+    };
+    assert!(marked(&nhs), "{views:?}");
+    assert!(!marked(&other_nhs), "{views:?}");
+}

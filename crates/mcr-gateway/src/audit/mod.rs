@@ -10,6 +10,7 @@
 
 pub mod chain;
 pub mod export;
+pub mod report;
 pub mod verify;
 
 use std::sync::Arc;

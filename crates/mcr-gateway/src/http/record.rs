@@ -88,6 +88,17 @@ pub async fn get_record(
     for note in &registration.notes {
         detail.push_str(&format!("; {note}"));
     }
+    // For the snooping report: a user looking at someone who shares their surname.
+    if let (Some(user), Some(family)) = (
+        claims.name.as_deref(),
+        registration
+            .patient
+            .as_ref()
+            .and_then(|p| p.family_name.as_deref()),
+    ) && crate::audit::report::same_surname(user, family)
+    {
+        detail.push_str(&format!("; {}", crate::audit::report::SAME_SURNAME));
+    }
     let digits = nhs.as_digits();
     // The access row is committed before any event is sent (dropping `fetches` on
     // failure cancels the upstream calls).
