@@ -3,7 +3,9 @@
 // gateway applies the social-care dataset). Privacy officers get the dissent register,
 // the person's access log and the emergency-access review list instead of the record.
 //
-// The token lives in this module's memory only: never in storage, a cookie or a URL.
+// Sign-in is OpenID Connect authorisation code with PKCE against the configured identity
+// provider (the demo provider in demo mode). The token lives in this module's memory
+// only: never in storage, a cookie or a URL.
 // All text from the gateway is inserted with textContent, never as HTML.
 import init from '/pkg/mcr_panel.js';
 
@@ -29,23 +31,75 @@ async function errorMessage(response) {
   try { return (await response.json()).message; } catch { return `the gateway answered ${response.status}`; }
 }
 
-async function signIn(user) {
-  const response = await fetch('/demo/token', {
+const CLIENT_ID = 'mcr-portal';
+const PKCE_KEY = 'mcr-portal-pkce';
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function randomString() { return base64url(crypto.getRandomValues(new Uint8Array(32))); }
+
+async function provider() {
+  const config = await (await fetch('/demo/config')).json();
+  return (await fetch(`${config.issuer}/.well-known/openid-configuration`)).json();
+}
+
+function redirectUri() { return `${window.location.origin}${window.location.pathname}`; }
+
+// Step 1: off to the identity provider with a PKCE challenge. Only the one-time verifier
+// and state wait in sessionStorage for the return trip, and are removed on it.
+async function startSignIn() {
+  const metadata = await provider();
+  const verifier = randomString();
+  const state = randomString();
+  const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
+  const query = new URLSearchParams({
+    response_type: 'code', client_id: CLIENT_ID, redirect_uri: redirectUri(), scope: 'openid',
+    code_challenge: challenge, code_challenge_method: 'S256', state,
+  });
+  window.location.assign(`${metadata.authorization_endpoint}?${query}`);
+}
+
+// Step 2: back with a code; exchange it (with the verifier) for a token kept in memory.
+async function finishSignIn(params) {
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null');
+  sessionStorage.removeItem(PKCE_KEY);
+  // The code leaves the address bar (and history) at once.
+  window.history.replaceState(null, '', redirectUri());
+  if (!saved || saved.state !== params.get('state')) throw new Error('the sign-in did not come from this page; try again');
+  const metadata = await provider();
+  const response = await fetch(metadata.token_endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ user }),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: params.get('code'), redirect_uri: redirectUri(),
+      client_id: CLIENT_ID, code_verifier: saved.verifier,
+    }),
   });
   if (!response.ok) throw new Error(await errorMessage(response));
   const { access_token: token, expires_in: seconds } = await response.json();
+  signedIn(token, seconds);
+}
+
+/** The claims of our own token, for display only (the gateway verifies it). */
+function claimsOf(token) {
+  const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))));
+}
+
+async function signedIn(token, seconds) {
+  const claims = claimsOf(token);
   const expiresAt = Date.now() + seconds * 1000;
-  session = { user, token, expiresAt, timers: [] };
+  session = { user: claims.role, token, expiresAt, timers: [] };
   session.timers.push(setTimeout(() => {
     $('portal-session').textContent = 'Your session ends in 2 minutes. Finish what you are doing; you will need to sign in again.';
     show('portal-session', true);
   }, Math.max(0, expiresAt - Date.now() - WARN_BEFORE_MS)));
   session.timers.push(setTimeout(() => signOut('Your session has ended. Sign in again to continue.'), Math.max(0, expiresAt - Date.now())));
-  const officer = user === 'privacy-officer';
-  $('portal-who').textContent = officer ? 'Sam Okoye · privacy officer' : 'Alex Kerr · social worker';
+  const officer = claims.role === 'privacy-officer';
+  $('portal-who').textContent = `${claims.name} · ${claims.role.replace('-', ' ')}`;
   show('portal-sign-in', false);
   show('portal-sign-out', true);
   show('portal-search', true);
@@ -180,13 +234,16 @@ async function changeDissent(method) {
   await Promise.all([loadDissent(), loadAccessLog()]);
 }
 
-$('sign-in-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const user = new FormData(event.target).get('user');
-  try { await signIn(user); } catch (e) { $('portal-session').textContent = `Sign-in failed: ${e.message}`; show('portal-session', true); }
-});
+function signInFailed(e) {
+  $('sign-in-error').textContent = `Sign-in failed: ${e.message}`;
+  show('sign-in-error', true);
+}
+
+$('sign-in').addEventListener('click', () => startSignIn().catch(signInFailed));
 $('portal-sign-out').addEventListener('click', () => signOut('You have signed out.'));
 $('search-form').addEventListener('submit', search);
 $('dissent-set').addEventListener('click', () => changeDissent('PUT'));
 $('dissent-lift').addEventListener('click', () => changeDissent('DELETE'));
 await init();
+const returned = new URLSearchParams(window.location.search);
+if (returned.has('code')) await finishSignIn(returned).catch(signInFailed);

@@ -31,9 +31,18 @@ async function portal(user) {
   page.on('pageerror', (e) => errors.push(e.message));
   await page.clock.install();
   await page.goto(`${BASE_URL}/www/portal.html`);
+  // OpenID Connect with PKCE: off to the (demo) identity provider and back.
+  await page.click('#sign-in');
+  await page.waitForURL(/\/demo\/authorize\?/);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(url.searchParams.get('code_challenge').length, 43);
   await page.check(`input[name=user][value=${user}]`);
-  await page.click('#sign-in-form button[type=submit]');
+  await page.click('#demo-sign-in button[type=submit]');
   await page.locator('#portal-search').waitFor();
+  // The code has left the address bar, and nothing is left in storage.
+  assert.ok(!page.url().includes('code='), page.url());
+  assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
   return { page, errors };
 }
 

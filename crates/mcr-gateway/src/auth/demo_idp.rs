@@ -81,6 +81,8 @@ struct DemoClaims<'a> {
     org: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     patient: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
     iat: i64,
     nbf: i64,
     exp: i64,
@@ -93,6 +95,8 @@ pub struct DemoIdp {
     kid: String,
     key: EncodingKey,
     jwks: Value,
+    /// Outstanding authorisation codes (OpenID Connect with PKCE).
+    pub codes: crate::auth::demo_oidc::Codes,
 }
 
 impl DemoIdp {
@@ -129,6 +133,7 @@ impl DemoIdp {
             kid,
             key,
             jwks,
+            codes: Default::default(),
         })
     }
 
@@ -139,18 +144,44 @@ impl DemoIdp {
 
     /// Signs a token for demo user `user_id`, bound to `patient` (ten digits) if given.
     pub fn issue(&self, user_id: &str, patient: Option<String>) -> Result<String, AppError> {
+        self.sign(user_id, patient, &self.audience, None)
+    }
+
+    /// Signs an OpenID Connect ID token for `user_id`, addressed to the client.
+    pub fn issue_id_token(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        nonce: Option<String>,
+    ) -> Result<String, AppError> {
+        self.sign(user_id, None, client_id, nonce)
+    }
+
+    /// The issuer's name (its URL).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn sign(
+        &self,
+        user_id: &str,
+        patient: Option<String>,
+        audience: &str,
+        nonce: Option<String>,
+    ) -> Result<String, AppError> {
         let user = DEMO_USERS.iter().find(|u| u.id == user_id).ok_or_else(|| {
             AppError::bad_request("unknown_demo_user", format!("no demo user {user_id:?}"))
         })?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = DemoClaims {
             iss: &self.issuer,
-            aud: &self.audience,
+            aud: audience,
             sub: user.id,
             name: user.name,
             role: user.role,
             org: user.org,
             patient,
+            nonce,
             iat: now,
             nbf: now,
             exp: now + TOKEN_LIFETIME_SECS,

@@ -5,6 +5,7 @@
 //! the same way — there is no shortcut for demo tokens.
 
 pub mod demo_idp;
+pub mod demo_oidc;
 pub mod source_tokens;
 pub mod verifier;
 

@@ -63,11 +63,12 @@ pub async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, AppError
     Ok(Json(idp.jwks().clone()))
 }
 
-/// Where the demo page finds the simulator's control endpoint (`null` when the gateway
-/// was not told).
+/// What the demo pages need: the simulator's control endpoint (`null` when the gateway
+/// was not told) and the demo identity provider's issuer (for OpenID Connect discovery).
 pub async fn config(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
-    state.demo.as_ref().ok_or(AppError::ContextNotFound)?;
-    Ok(Json(
-        serde_json::json!({"control_url": state.demo_control_url}),
-    ))
+    let idp = state.demo.as_ref().ok_or(AppError::ContextNotFound)?;
+    Ok(Json(serde_json::json!({
+        "control_url": state.demo_control_url,
+        "issuer": idp.issuer(),
+    })))
 }

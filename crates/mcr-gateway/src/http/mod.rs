@@ -8,6 +8,7 @@ pub mod contexts;
 pub mod demo;
 pub mod dissent;
 pub mod locator;
+pub mod oidc;
 pub mod openapi;
 pub mod record;
 pub mod security;
@@ -76,8 +77,8 @@ pub struct Exposure {
 pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Result<Router, String> {
     use openapi::{
         ACCESS_LOG, BREAK_GLASS, BREAK_GLASS_REVIEW, BREAK_GLASS_REVIEWS, COMMENT_RETRACT,
-        COMMENTS, CONTEXT, CONTEXTS, DEMO_CONFIG, DEMO_JWKS, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI,
-        POINTERS, READYZ, RECORD,
+        COMMENTS, CONTEXT, CONTEXTS, DEMO_AUTHORIZE, DEMO_CONFIG, DEMO_DISCOVERY, DEMO_JWKS,
+        DEMO_OAUTH_TOKEN, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS, READYZ, RECORD,
     };
     let no_store = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
@@ -112,7 +113,13 @@ pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Resul
         app = app
             .route(DEMO_TOKEN, post(demo::issue_token))
             .route(DEMO_JWKS, get(demo::jwks))
-            .route(DEMO_CONFIG, get(demo::config));
+            .route(DEMO_CONFIG, get(demo::config))
+            .route(DEMO_DISCOVERY, get(oidc::discovery))
+            .route(
+                DEMO_AUTHORIZE,
+                get(oidc::authorize_page).post(oidc::authorize),
+            )
+            .route(DEMO_OAUTH_TOKEN, post(oidc::token));
     }
     let mut app = app
         .route_service("/", ServeFile::new(static_root.join("index.html")))

@@ -36,6 +36,12 @@ pub const OPENAPI: &str = "/openapi.json";
 pub const DEMO_TOKEN: &str = "/demo/token";
 /// Demo mode only: where the demo page finds the simulator's control endpoint.
 pub const DEMO_CONFIG: &str = "/demo/config";
+/// Demo mode only: OpenID Connect discovery for the demo identity provider.
+pub const DEMO_DISCOVERY: &str = "/demo/.well-known/openid-configuration";
+/// Demo mode only: the sign-in page of the authorisation code flow (PKCE).
+pub const DEMO_AUTHORIZE: &str = "/demo/authorize";
+/// Demo mode only: exchanges a code and its PKCE verifier for tokens.
+pub const DEMO_OAUTH_TOKEN: &str = "/demo/oauth/token";
 /// Demo mode only: the demo issuer's keys.
 pub const DEMO_JWKS: &str = "/demo/jwks.json";
 
@@ -58,6 +64,9 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     (DEMO_TOKEN, &["post"]),
     (DEMO_JWKS, &["get"]),
     (DEMO_CONFIG, &["get"]),
+    (DEMO_DISCOVERY, &["get"]),
+    (DEMO_AUTHORIZE, &["get", "post"]),
+    (DEMO_OAUTH_TOKEN, &["post"]),
 ];
 
 /// `ok` responses plus the error responses with `codes`.
@@ -209,6 +218,11 @@ pub fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["user"], "properties": {
                     "user": {"type": "string"}, "nhs_number": {"type": "string"}}}}}},
                 "responses": {"200": {"description": "token"}, "400": {"description": "unknown user or bad NHS number"}}}},
+            DEMO_DISCOVERY: {"get": {"summary": "demo mode only: OpenID Connect discovery for the demo identity provider", "responses": {"200": {"description": "provider metadata"}}}},
+            DEMO_AUTHORIZE: {
+                "get": {"summary": "demo mode only: the sign-in page (authorisation code flow; PKCE S256 required; redirect_uri a page under /www/)", "responses": {"200": {"description": "HTML sign-in page"}, "400": {"description": "invalid request"}}},
+                "post": {"summary": "demo mode only: the chosen user; redirects to redirect_uri with code and state", "responses": {"303": {"description": "redirect"}, "400": {"description": "invalid request"}}}},
+            DEMO_OAUTH_TOKEN: {"post": {"summary": "demo mode only: code + code_verifier → access_token and id_token (form-urlencoded)", "responses": {"200": {"description": "tokens"}, "400": {"description": "invalid_grant or invalid_request"}}}},
             DEMO_CONFIG: {"get": {"summary": "demo mode only: the simulator's control URL (patient list, faults) for the demo page", "responses": {"200": {"description": "{control_url}"}}}},
             DEMO_JWKS: {"get": {"summary": "demo mode only: the demo issuer's public keys", "responses": {"200": {"description": "JWKS"}}}},
         },
