@@ -1,5 +1,5 @@
 //! The command line: `mcr-gateway [serve flags]` runs the gateway; `mcr-gateway audit
-//! verify|export|prune|report` and `mcr-gateway db migrate|grant` are operations tools that
+//! verify|export|prune|report`, `mcr-gateway dev-token` and `mcr-gateway db migrate|grant` are operations tools that
 //! work on the same store.
 
 use std::io::Write;
@@ -58,6 +58,19 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Demo mode: prints a signed token for a demo user from a running gateway's demo
+    /// identity provider, for trying the API with curl.
+    DevToken {
+        /// The running gateway (demo mode).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        gateway: String,
+        /// Demo user: ae-doctor, ward-nurse, gp, privacy-officer, social-worker, patient.
+        #[arg(long)]
+        user: String,
+        /// Launch in this patient's context (ten digits).
+        #[arg(long)]
+        patient: Option<String>,
     },
     /// Database administration (PostgreSQL).
     Db {
@@ -268,6 +281,34 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
                 None => println!("nothing recorded before {before}; nothing pruned"),
             }
             Ok(0)
+        }
+        Command::DevToken {
+            gateway,
+            user,
+            patient,
+        } => {
+            let response = reqwest::Client::new()
+                .post(format!("{}/demo/token", gateway.trim_end_matches('/')))
+                .json(&serde_json::json!({"user": user, "nhs_number": patient}))
+                .send()
+                .await?;
+            let status = response.status();
+            let body: serde_json::Value = response.json().await?;
+            match body["access_token"].as_str() {
+                Some(token) if status.is_success() => {
+                    println!("{token}");
+                    Ok(0)
+                }
+                _ => {
+                    eprintln!(
+                        "no token ({status}): {}",
+                        body["message"]
+                            .as_str()
+                            .unwrap_or("is the gateway running in demo mode?")
+                    );
+                    Ok(1)
+                }
+            }
         }
         Command::Db {
             command: DbCommand::Migrate { database_url },

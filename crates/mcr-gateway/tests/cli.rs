@@ -1,6 +1,9 @@
 //! The operations commands as an operator runs them: `mcr-gateway audit export`,
-//! `audit prune` and `audit verify` as separate processes on a real SQLite file.
+//! `audit prune`, `audit verify` and `audit report` as separate processes on a real
+//! SQLite file, and `dev-token` against a running gateway.
 #![allow(missing_docs)]
+
+mod support;
 
 use std::process::Command;
 
@@ -208,4 +211,52 @@ async fn the_snooping_report_flags_patterns_from_the_command_line() {
         dir.path(),
     );
     assert!(none.starts_with("no patterns to review"), "{none}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_token_prints_a_token_the_gateway_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _server) = support::spawn_gateway(mcr_gateway::config::Config::for_demo(
+        dir.path().into(),
+        std::path::PathBuf::from("."),
+        "http://127.0.0.1:9/gp".into(),
+    ))
+    .await;
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_mcr-gateway"))
+                .args(args)
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run(vec![
+        "dev-token".into(),
+        "--gateway".into(),
+        base.clone(),
+        "--user".into(),
+        "privacy-officer".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let r = reqwest::Client::new()
+        .get(format!("{base}/api/v1/break-glass"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bad = run(vec![
+        "dev-token".into(),
+        "--gateway".into(),
+        base,
+        "--user".into(),
+        "nobody".into(),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no demo user"));
 }
