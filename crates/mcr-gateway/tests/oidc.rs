@@ -29,6 +29,17 @@ async fn the_portal_signs_in_with_authorisation_code_and_pkce() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    // The portal learns where to sign in from the gateway: the issuer it trusts.
+    let portal: Value = http
+        .get(format!("{base}/api/v1/portal-config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(portal["issuer"], format!("{base}/demo"));
+    assert_eq!(portal["client_id"], "mcr-portal");
     let meta: Value = http
         .get(format!("{base}/demo/.well-known/openid-configuration"))
         .send()

@@ -44,6 +44,11 @@ struct KeyCache {
 }
 
 impl TokenVerifier {
+    /// The trusted issuer (its URL; its OpenID Connect discovery document is under it).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// A verifier trusting `issuer`, whose keys are published at `jwks_url`.
     pub fn new(issuer: String, audience: String, jwks_url: String, http: reqwest::Client) -> Self {
         Self {

@@ -55,6 +55,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Demo mode: the simulator's control URL, for the demo page.
     pub demo_control_url: Option<String>,
+    /// The portal's OpenID Connect client id.
+    pub portal_client_id: String,
     /// The most comments one user may post in a minute.
     pub comments_per_minute: u32,
     /// How long a break-glass grant lasts, in minutes.
@@ -78,7 +80,8 @@ pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Resul
     use openapi::{
         ACCESS_LOG, BREAK_GLASS, BREAK_GLASS_REVIEW, BREAK_GLASS_REVIEWS, COMMENT_RETRACT,
         COMMENTS, CONTEXT, CONTEXTS, DEMO_AUTHORIZE, DEMO_CONFIG, DEMO_DISCOVERY, DEMO_JWKS,
-        DEMO_OAUTH_TOKEN, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS, READYZ, RECORD,
+        DEMO_OAUTH_TOKEN, DEMO_TOKEN, DISSENT, HEALTHZ, OPENAPI, POINTERS, PORTAL_CONFIG, READYZ,
+        RECORD,
     };
     let no_store = SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
@@ -108,6 +111,7 @@ pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Resul
     let mut app = api
         .route(HEALTHZ, get(|| async { "ok" }))
         .route(READYZ, get(ready))
+        .route(PORTAL_CONFIG, get(portal_config))
         .route(OPENAPI, get(|| async { axum::Json(openapi::document()) }));
     if state.demo.is_some() {
         app = app
@@ -173,6 +177,17 @@ pub async fn authenticate(
             .await?;
     }
     verified
+}
+
+/// Where the portal signs in: the trusted issuer (OpenID Connect discovery under it) and
+/// the portal's client id. Public: it names no user and no patient.
+async fn portal_config(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "issuer": state.verifier.issuer(),
+        "client_id": state.portal_client_id,
+    }))
 }
 
 /// Ready when the store answers and the audit writer runs: a gateway that cannot audit

@@ -26,6 +26,8 @@ pub const BREAK_GLASS_REVIEW: &str = "/api/v1/break-glass/{id}/review";
 pub const DISSENT: &str = "/api/v1/contexts/{ctx}/dissent";
 /// `PUT`/`DELETE` locator pointers.
 pub const POINTERS: &str = "/api/v1/locator/pointers";
+/// Where the portal signs in (issuer and client id).
+pub const PORTAL_CONFIG: &str = "/api/v1/portal-config";
 /// Liveness.
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness.
@@ -58,6 +60,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     (BREAK_GLASS_REVIEW, &["post"]),
     (DISSENT, &["get", "put", "delete"]),
     (POINTERS, &["put", "delete"]),
+    (PORTAL_CONFIG, &["get"]),
     (HEALTHZ, &["get"]),
     (READYZ, &["get"]),
     (OPENAPI, &["get"]),
@@ -211,6 +214,7 @@ pub fn document() -> Value {
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pointers"}}}},
                     "responses": responses(json!({"200": {"description": "removed"}}), &["400", "401", "403", "503"])},
             },
+            PORTAL_CONFIG: {"get": {"summary": "where the portal signs in: the trusted OpenID Connect issuer and the portal's client id", "responses": {"200": {"description": "{issuer, client_id}"}}}},
             HEALTHZ: {"get": {"summary": "the process is up", "responses": {"200": {"description": "ok"}}}},
             READYZ: {"get": {"summary": "the store and the audit writer work", "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
             OPENAPI: {"get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3.0"}}}},
