@@ -53,15 +53,26 @@ async function check(page, name) {
   return response;
 }
 
+/** Console reports of CSP violations on `page`, from now on. */
+function cspViolations(page) {
+  const seen = [];
+  page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) seen.push(m.text()); });
+  return seen;
+}
+
 test('the demo page: no accessibility violation, CSP in force, screenshot kept', async () => {
   for (const width of [1280, 720]) {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const csp = cspViolations(page);
     const demo = new DemoPage(page);
     const response = await page.goto(`${BASE_URL}/`);
     assert.ok(response.headers()['content-security-policy'].includes('frame-ancestors'));
     await demo.complete();
     await demo.commentsReady();
     assert.deepEqual(await violations(page), []);
+    // The page itself (panel, wasm, patient list, simulator controls) breaks no rule.
+    await page.locator('#epr-patient-list button').first().waitFor();
+    assert.deepEqual(csp, []);
     assert.ok(await blocksInlineScript(page), 'an injected inline script is blocked');
     await page.screenshot({ path: path.join(SCREENSHOTS, `demo-${width}.png`), fullPage: true });
     await page.close();
@@ -70,6 +81,7 @@ test('the demo page: no accessibility violation, CSP in force, screenshot kept',
 
 test('the portal and the patient page: no accessibility violation, CSP in force, screenshots kept', async () => {
   const page = await browser.newPage();
+  const csp = cspViolations(page);
   await page.goto(`${BASE_URL}/www/portal.html`);
   await check(page, 'portal');
   assert.deepEqual(await violations(page), [], 'portal, signed out');
@@ -84,6 +96,7 @@ test('the portal and the patient page: no accessibility violation, CSP in force,
   await page.click('#search-form button[type=submit]');
   await page.locator('#access-log tbody tr').first().waitFor();
   assert.deepEqual(await violations(page), [], 'portal, privacy officer');
+  assert.deepEqual(csp, [], 'sign-in, search and the officer views break no rule');
   assert.ok(await blocksInlineScript(page));
   await page.screenshot({ path: path.join(SCREENSHOTS, 'portal-officer.png'), fullPage: true });
   await page.close();
