@@ -135,6 +135,7 @@ impl Config {
         }
         Registry::new(RegistryFile {
             policy: Default::default(),
+            identity: Default::default(),
             demographics: self.pds_url.clone().map(|base_url| DemographicsConfig {
                 base_url,
                 deadline_ms: 5_000,

@@ -119,6 +119,9 @@ pub struct RegistryFile {
     /// Policy settings.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Which token claims say who the user is, and how RBAC codes map to roles.
+    #[serde(default)]
+    pub identity: crate::auth::claim_map::ClaimMap,
     /// The demographics service, if any.
     #[serde(default)]
     pub demographics: Option<DemographicsConfig>,
@@ -132,6 +135,8 @@ pub struct RegistryFile {
 pub struct Registry {
     /// The demographics service, if any.
     pub demographics: Option<DemographicsConfig>,
+    /// Claim names and role mapping.
+    pub identity: crate::auth::claim_map::ClaimMap,
     policy: PolicyConfig,
     sources: Vec<Arc<SourceConfig>>,
     by_id: HashMap<String, usize>,
@@ -141,8 +146,11 @@ pub struct Registry {
 impl Registry {
     /// Builds a registry, refusing duplicate ids or a source with no URL.
     pub fn new(file: RegistryFile) -> Result<Self, String> {
+        file.identity.check()?;
         let mut registry = Registry {
             demographics: file.demographics,
+            identity: file.identity,
+            policy: file.policy,
             ..Default::default()
         };
         for (i, source) in file.sources.into_iter().enumerate() {
@@ -240,6 +248,30 @@ mod tests {
         assert_eq!(r.gp_practice("y90001").unwrap().deadline_ms, 8_000);
         assert_eq!(r.sole_gp_practice().unwrap().id, "gp-y90001");
         assert_eq!(r.by_id("rr8").unwrap().protocol, Protocol::FhirR4);
+    }
+
+    /// Regression: the `[policy]` and `[identity]` sections were once read but not kept.
+    #[test]
+    fn the_policy_and_identity_sections_are_kept() {
+        let file = format!(
+            "[policy]\nsensitive_codes = [\"http://snomed.info/sct|38341003\"]\n[identity.claims]\nrole = \"roles\"\n[identity.roles]\nR8000 = \"hospital-clinician\"\n{FILE}"
+        );
+        let r = Registry::new(toml::from_str(&file).unwrap()).unwrap();
+        let mut entry =
+            mcr_model::Entry::new("1", r.by_id("rr8").unwrap().reference(), "Hypertension");
+        entry.codes = vec![mcr_model::Coding {
+            system: Some("http://snomed.info/sct".into()),
+            code: Some("38341003".into()),
+            display: None,
+        }];
+        assert!(
+            r.sensitive_codes().is_sensitive(&entry),
+            "the configured list, not the built-in one"
+        );
+        assert_eq!(r.identity.claims.role, "roles");
+        assert_eq!(r.identity.roles["R8000"], "hospital-clinician");
+        let bad = format!("[identity.roles]\nR8000 = \"root\"\n{FILE}");
+        assert!(Registry::new(toml::from_str(&bad).unwrap()).is_err());
     }
 
     #[test]

@@ -68,18 +68,17 @@ impl Application {
             None
         };
         let sensitive = registry.sensitive_codes();
+        let identity = registry.identity.clone();
         let locator = Locator::new(
             registry,
             store.clone(),
             crate::sources::http_fetch::client(),
         );
         let state = AppState {
-            verifier: Arc::new(TokenVerifier::new(
-                issuer,
-                config.audience.clone(),
-                jwks_url,
-                http,
-            )),
+            verifier: Arc::new(
+                TokenVerifier::new(issuer, config.audience.clone(), jwks_url, http)
+                    .with_claim_map(identity),
+            ),
             audit: AuditLog::start(store.clone()),
             contexts: ContextStore::new(store.clone(), config.context_idle_minutes),
             store,

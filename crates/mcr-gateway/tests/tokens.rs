@@ -237,3 +237,86 @@ async fn every_bad_token_is_refused_and_audited_and_header_keys_are_never_fetche
     }
     server.abort();
 }
+
+/// A production-style token: the user id in `uid`, RBAC role codes in
+/// `nhsid_nrbac_roles`, the organisation in `org_code` — read through the registry's
+/// `[identity]` section; an RBAC code mapped to nothing gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_claim_names_and_rbac_codes_decide_who_the_user_is() {
+    let (signing, jwk) = key(7);
+    let (jwks_url, _) = serve(json!({"keys": [jwk]})).await;
+    let sim = mcr_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), 8)
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let registry = data.path().join("sources.toml");
+    std::fs::write(
+        &registry,
+        format!(
+            r#"
+[identity.claims]
+user_id = "uid"
+role = "nhsid_nrbac_roles"
+organisation = "org_code"
+patient = "patient_nhs"
+[identity.roles]
+R8000 = "hospital-clinician"
+
+[[source]]
+id = "gp-y90001"
+organisation = "Riverside Medical Practice"
+ods_code = "Y90001"
+kind = "gp-practice"
+protocol = "gpconnect-stu3"
+base_url = "{}"
+"#,
+            sim.gp_base_url()
+        ),
+    )
+    .unwrap();
+    let mut config = Config::for_demo(data.path().join("db"), PathBuf::from("."), String::new());
+    config.sources = Some(registry);
+    config.issuer = Some(ISSUER.into());
+    config.jwks_url = Some(jwks_url);
+    let (base, server) = support::spawn_gateway(config).await;
+    let http = reqwest::Client::new();
+    let nhs = nhs_for_index(0).as_digits();
+    let token = |roles: Value| {
+        let claims = json!({"iss": ISSUER, "aud": "mcr-gateway", "uid": "555123456789", "exp": now() + 600,
+            "nhsid_nrbac_roles": roles, "org_code": "RR8", "patient_nhs": nhs});
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some("k1".into());
+        encode(&header, &claims, &signing).unwrap()
+    };
+    let clinician = token(json!(["S0080:G0450:R5080", "S8000:G8000:R8000"]));
+    let ctx = support::open_context(&http, &base, &clinician, &nhs).await;
+    let record = support::get_record(&http, &base, &clinician, &ctx, "application/json").await;
+    assert_eq!(record.status(), 200, "R8000 maps to a hospital clinician");
+    // Nothing mapped: no role, so no launch.
+    let unmapped = token(json!("S0080:G0450:R5080"));
+    let refused = http
+        .post(format!("{base}/api/v1/contexts"))
+        .bearer_auth(&unmapped)
+        .json(&json!({"nhs_number": nhs}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    // The audit names the user by the configured id claim, with the mapped role.
+    let path = data
+        .path()
+        .join("db")
+        .join(mcr_gateway::store::sqlite::DB_FILE);
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let (role, org): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT user_role, org_ods FROM audit WHERE user_id = '555123456789' AND action = 'record.view'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(role.as_deref(), Some("hospital-clinician"));
+    assert_eq!(org.as_deref(), Some("RR8"));
+    server.abort();
+}

@@ -4,6 +4,7 @@
 //! mode [`demo_idp::DemoIdp`] is simply one more issuer whose JWKS the verifier fetches
 //! the same way — there is no shortcut for demo tokens.
 
+pub mod claim_map;
 pub mod demo_idp;
 pub mod demo_oidc;
 pub mod source_tokens;

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 
 use super::Claims;
+use super::claim_map::ClaimMap;
 use crate::error::AppError;
 
 /// Minimum time between two JWKS fetches triggered by unknown key ids.
@@ -35,6 +36,7 @@ pub struct TokenVerifier {
     http: reqwest::Client,
     keys: RwLock<KeyCache>,
     recent: Mutex<HashMap<[u8; 32], Claims>>,
+    claim_map: ClaimMap,
 }
 
 #[derive(Default)]
@@ -49,7 +51,8 @@ impl TokenVerifier {
         &self.issuer
     }
 
-    /// A verifier trusting `issuer`, whose keys are published at `jwks_url`.
+    /// A verifier trusting `issuer`, whose keys are published at `jwks_url`, reading
+    /// who the user is through the default claim names.
     pub fn new(issuer: String, audience: String, jwks_url: String, http: reqwest::Client) -> Self {
         Self {
             issuer,
@@ -58,7 +61,14 @@ impl TokenVerifier {
             http,
             keys: RwLock::new(KeyCache::default()),
             recent: Mutex::new(HashMap::new()),
+            claim_map: ClaimMap::default(),
         }
+    }
+
+    /// Reads who the user is through `claim_map` (claim names, RBAC role codes).
+    pub fn with_claim_map(mut self, claim_map: ClaimMap) -> Self {
+        self.claim_map = claim_map;
+        self
     }
 
     /// Verifies `token` and returns its claims.
@@ -113,12 +123,14 @@ impl TokenVerifier {
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // The user id's claim is configurable; the claim map requires it below.
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
-        decode::<Claims>(token, &key, &validation)
+        let raw = decode::<serde_json::Map<String, serde_json::Value>>(token, &key, &validation)
             .map(|data| data.claims)
-            .map_err(|e| AppError::Unauthorised(format!("token rejected: {e}")))
+            .map_err(|e| AppError::Unauthorised(format!("token rejected: {e}")))?;
+        self.claim_map.claims(&raw)
     }
 
     async fn key_for(&self, kid: &str) -> Result<DecodingKey, AppError> {
