@@ -72,6 +72,15 @@ fn bearer(options: &PanelOptions) -> String {
     format!("Bearer {}", options.token)
 }
 
+/// Sends a request built for the gateway; a refusal becomes the gateway's own error.
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, LoadError> {
+    let response = request.map_err(network)?.send().await.map_err(network)?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    Ok(response)
+}
+
 /// Opens a context for the patient in `options`; returns the checked NHS number and
 /// the context id.
 pub async fn open_context(
@@ -89,18 +98,11 @@ pub async fn open_context(
         reason: options.reason.clone(),
         birth_date: options.birth_date.clone(),
     };
-    let response = Request::post(&format!("{}/api/v1/contexts", options.gateway_url))
+    let request = Request::post(&format!("{}/api/v1/contexts", options.gateway_url))
         .header("Authorization", &bearer(options))
         .abort_signal(signal)
-        .json(&body)
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    if !response.ok() {
-        return Err(error_from(response).await);
-    }
-    let created: ContextCreated = response.json().await.map_err(network)?;
+        .json(&body);
+    let created: ContextCreated = send(request).await?.json().await.map_err(network)?;
     Ok((nhs, created.context_id))
 }
 
@@ -125,19 +127,15 @@ pub async fn stream_record(
     signal: Option<&AbortSignal>,
     mut on_event: impl FnMut(RecordEvent),
 ) -> Result<(), LoadError> {
-    let response = Request::get(&format!(
+    let request = Request::get(&format!(
         "{}/api/v1/contexts/{context_id}/record",
         options.gateway_url
     ))
     .header("Authorization", &bearer(options))
     .header("Accept", "application/x-ndjson")
     .abort_signal(signal)
-    .send()
-    .await
-    .map_err(network)?;
-    if !response.ok() {
-        return Err(error_from(response).await);
-    }
+    .build();
+    let response = send(request).await?;
     let body = response
         .body()
         .ok_or_else(|| LoadError::new("network", "the gateway sent no record"))?;
@@ -189,16 +187,11 @@ pub async fn load_comments(
     context_id: &str,
     signal: Option<&AbortSignal>,
 ) -> Result<Comments, LoadError> {
-    let response = Request::get(&comments_url(options, context_id))
+    let request = Request::get(&comments_url(options, context_id))
         .header("Authorization", &bearer(options))
         .abort_signal(signal)
-        .send()
-        .await
-        .map_err(network)?;
-    if !response.ok() {
-        return Err(error_from(response).await);
-    }
-    response.json().await.map_err(network)
+        .build();
+    send(request).await?.json().await.map_err(network)
 }
 
 /// Posts a comment with idempotency key `key`: resending the same key after a failure
@@ -210,19 +203,12 @@ pub async fn post_comment(
     comment: &NewCommentRequest,
     signal: Option<&AbortSignal>,
 ) -> Result<CommentView, LoadError> {
-    let response = Request::post(&comments_url(options, context_id))
+    let request = Request::post(&comments_url(options, context_id))
         .header("Authorization", &bearer(options))
         .header(mcr_model::comments::IDEMPOTENCY_KEY_HEADER, key)
         .abort_signal(signal)
-        .json(comment)
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    if !response.ok() {
-        return Err(error_from(response).await);
-    }
-    response.json().await.map_err(network)
+        .json(comment);
+    send(request).await?.json().await.map_err(network)
 }
 
 /// Retracts the reader's own comment `id`.
@@ -232,19 +218,14 @@ pub async fn retract_comment(
     id: &str,
     signal: Option<&AbortSignal>,
 ) -> Result<(), LoadError> {
-    let response = Request::post(&format!(
+    let request = Request::post(&format!(
         "{}/{id}/retract",
         comments_url(options, context_id)
     ))
     .header("Authorization", &bearer(options))
     .abort_signal(signal)
-    .send()
-    .await
-    .map_err(network)?;
-    if !response.ok() {
-        return Err(error_from(response).await);
-    }
-    Ok(())
+    .build();
+    send(request).await.map(drop)
 }
 
 /// Breaks the glass in context `context_id`, giving `reason`.
@@ -253,22 +234,15 @@ pub async fn break_glass(
     context_id: &str,
     reason: &str,
 ) -> Result<GrantView, LoadError> {
-    let response = Request::post(&format!(
+    let request = Request::post(&format!(
         "{}/api/v1/contexts/{context_id}/break-glass",
         options.gateway_url
     ))
     .header("Authorization", &bearer(options))
     .json(&BreakGlassRequest {
         reason: reason.to_string(),
-    })
-    .map_err(network)?
-    .send()
-    .await
-    .map_err(network)?;
-    if !response.ok() {
-        return Err(error_from(response).await);
-    }
-    response.json().await.map_err(network)
+    });
+    send(request).await?.json().await.map_err(network)
 }
 
 /// Ends context `context_id` (and any break-glass grant in it) without waiting for the

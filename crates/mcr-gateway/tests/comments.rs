@@ -6,10 +6,6 @@
 
 mod support;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-
-use mcr_gateway::config::Config;
 use mcr_gateway::store::{self, Location};
 use mcr_sim::population::nhs_for_index;
 use serde_json::{Value, json};
@@ -20,14 +16,9 @@ async fn gateway(
     database_url: Option<String>,
     comments_per_minute: u32,
 ) -> (String, tempfile::TempDir, mcr_sim::RunningSim) {
-    let sim = mcr_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), 8)
-        .await
-        .unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let (base, _server) = support::spawn_gateway(Config {
-        database_url,
-        comments_per_minute,
-        ..Config::for_demo(data.path().into(), PathBuf::from("."), sim.gp_base_url())
+    let (base, data, sim, _server) = support::demo_stack(|c| {
+        c.database_url = database_url;
+        c.comments_per_minute = comments_per_minute;
     })
     .await;
     (base, data, sim)

@@ -7,26 +7,13 @@
 #[macro_use]
 mod support;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-
-use mcr_gateway::config::Config;
 use mcr_sim::population::nhs_for_index;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_meanwhile() {
-    let sim = mcr_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), 8)
-        .await
-        .unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let (base, server) = support::spawn_gateway(Config::for_demo(
-        data.path().into(),
-        PathBuf::from("."),
-        sim.gp_base_url(),
-    ))
-    .await;
+    let (base, data, _sim, server) = support::demo_stack(|_| {}).await;
     let http = reqwest::Client::new();
     let nhs = nhs_for_index(0).as_digits();
     let contexts = format!("{base}/api/v1/contexts");

@@ -140,16 +140,7 @@ async fn a_wildcard_or_malformed_host_origin_stops_start_up_with_a_clear_message
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_has_a_fresh_request_id_and_its_audit_rows_carry_it() {
-    let sim = mcr_sim::spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), 8)
-        .await
-        .unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let (base, _server) = support::spawn_gateway(Config::for_demo(
-        data.path().into(),
-        PathBuf::from("."),
-        sim.gp_base_url(),
-    ))
-    .await;
+    let (base, data, _sim, _server) = support::demo_stack(|_| {}).await;
     let http = reqwest::Client::new();
     let id_of = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_string();
     // A client's own id is neither trusted nor echoed.

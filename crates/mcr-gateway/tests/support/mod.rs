@@ -320,3 +320,28 @@ pub async fn spawn_gateway(
     let base = app.base_url();
     (base, tokio::spawn(app.run_until(std::future::pending())))
 }
+
+/// A demo gateway on a temporary SQLite store (or `database_url` set by `adjust`) over a
+/// simulated practice of eight patients: its base URL, the data directory, the simulator
+/// and the serving task. `adjust` changes the demo configuration first.
+pub async fn demo_stack(
+    adjust: impl FnOnce(&mut mcr_gateway::config::Config),
+) -> (
+    String,
+    tempfile::TempDir,
+    mcr_sim::RunningSim,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let sim = mcr_sim::spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), 8)
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut config = mcr_gateway::config::Config::for_demo(
+        data.path().into(),
+        PathBuf::from("."),
+        sim.gp_base_url(),
+    );
+    adjust(&mut config);
+    let (base, server) = spawn_gateway(config).await;
+    (base, data, sim, server)
+}
