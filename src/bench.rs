@@ -40,5 +40,6 @@ pub fn render_record_for_bench(
     Ok(PanelHandle {
         handle: Some(Box::new(handle)),
         container,
+        options: None,
     })
 }

@@ -32,7 +32,8 @@ pub use options::PanelOptions;
 pub struct PanelHandle {
     handle: Option<Box<dyn std::any::Any>>,
     container: HtmlElement,
-    options: PanelOptions,
+    /// What the panel was mounted with (none for a bench view, which has no patient).
+    options: Option<PanelOptions>,
 }
 
 #[wasm_bindgen]
@@ -54,12 +55,15 @@ impl PanelHandle {
         nhs_number: String,
         host_demographics: JsValue,
     ) -> Result<(), JsValue> {
-        let mut options = self.options.clone();
+        let mut options = self
+            .options
+            .clone()
+            .ok_or("this view was not mounted for a patient")?;
         options.nhs_number = nhs_number;
         options.host = options::host_demographics_from(&host_demographics);
         // The old panel goes first, with everything it had in flight.
         self.handle.take();
-        self.options = options.clone();
+        self.options = Some(options.clone());
         let handle = mount_to(self.container.clone(), move || {
             view! { <Panel options=options/> }.into_any()
         });
@@ -84,7 +88,7 @@ pub fn mount(element: HtmlElement, options: JsValue) -> Result<PanelHandle, JsVa
     Ok(PanelHandle {
         handle: Some(Box::new(handle)),
         container,
-        options,
+        options: Some(options),
     })
 }
 

@@ -155,6 +155,23 @@ pub fn run() -> Result<()> {
             "warnings",
         ]),
     );
+    // The bench build's entry point, so a change to the panel cannot break the bench
+    // unnoticed.
+    tally.step(
+        "clippy (wasm32: mcr-panel with the bench feature)",
+        &mut cargo(&[
+            "clippy",
+            "-p",
+            "mcr-panel",
+            "--features",
+            "bench",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    );
     tally.step(
         "rust tests (native)",
         &mut cargo(&["test", "--workspace", "--no-fail-fast"]),
