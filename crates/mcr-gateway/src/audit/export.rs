@@ -22,6 +22,10 @@ pub fn line(row: &AuditRow, format: Format) -> String {
     }
 }
 
+/// IHE BALP's entity types (its `XrequestId` code carries an `X-Request-Id`).
+pub const BALP_ENTITY_TYPE: &str =
+    "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType";
+
 /// The row as a FHIR R4 AuditEvent (outcome codes 0 success, 4 minor failure, 8 serious
 /// failure; action R for reads, E for executions such as pruning).
 pub fn audit_event(row: &AuditRow) -> Value {
@@ -44,6 +48,13 @@ pub fn audit_event(row: &AuditRow) -> Value {
         entities.push(json!({
             "what": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}},
             "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1", "display": "Person"},
+        }));
+    }
+    // The request that caused the row, as IHE BALP records an X-Request-Id.
+    if let Some(id) = &f.request_id {
+        entities.push(json!({
+            "what": {"identifier": {"value": id}},
+            "type": {"system": BALP_ENTITY_TYPE, "code": "XrequestId", "display": "X-Request-Id"},
         }));
     }
     let mut agent = json!({
@@ -71,4 +82,49 @@ pub fn audit_event(row: &AuditRow) -> Value {
         event["outcomeDesc"] = json!(detail);
     }
     event
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AuditFields;
+
+    fn row(request_id: Option<&str>) -> AuditRow {
+        AuditRow {
+            seq: 3,
+            fields: AuditFields {
+                nhs_number: Some("9990000018".into()),
+                request_id: request_id.map(Into::into),
+                ..AuditFields::event("ae-doctor", "record.view", "allowed", None)
+            },
+            prev_hash: String::new(),
+            hash: "ab".into(),
+        }
+    }
+
+    #[test]
+    fn the_request_id_is_an_entity_of_balp_type_x_request_id() {
+        let event = audit_event(&row(Some("0123456789abcdef0123456789abcdef")));
+        let entity = event["entity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"]["code"] == "XrequestId")
+            .expect("the request id entity");
+        assert_eq!(entity["type"]["system"], BALP_ENTITY_TYPE);
+        assert_eq!(
+            entity["what"]["identifier"]["value"],
+            "0123456789abcdef0123456789abcdef"
+        );
+        // Rows without one (older rows, rows no request caused) have no such entity.
+        let without = audit_event(&row(None));
+        assert!(
+            without["entity"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["type"]["code"] != "XrequestId")
+        );
+        assert_eq!(without["entity"].as_array().unwrap().len(), 2);
+    }
 }
