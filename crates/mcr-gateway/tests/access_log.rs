@@ -42,17 +42,8 @@ async fn patients_and_privacy_officers_see_who_accessed_the_record_and_nobody_el
 
     // A privacy officer searches with a reason.
     let officer = support::demo_token(&http, &base, "privacy-officer", "").await;
-    let created: Value = http
-        .post(format!("{base}/api/v1/contexts"))
-        .bearer_auth(&officer)
-        .json(&json!({"nhs_number": nhs, "reason": "complaint 2026/114"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let officer_ctx = created["context_id"].as_str().unwrap().to_string();
+    let officer_ctx =
+        support::search_context(&http, &base, &officer, &nhs, "complaint 2026/114").await;
 
     // The patient, launched with their own NHS number.
     let patient = support::demo_token(&http, &base, "patient", &nhs).await;
@@ -61,15 +52,7 @@ async fn patients_and_privacy_officers_see_who_accessed_the_record_and_nobody_el
     let record =
         support::get_record(&http, &base, &patient, &patient_ctx, "application/json").await;
     assert_eq!(record.status(), 403);
-    let seen: Value = http
-        .get(log(&patient_ctx))
-        .bearer_auth(&patient)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen: Value = support::get_json(&http, log(&patient_ctx), &patient).await;
     let entries = seen["entries"].as_array().unwrap();
     let actions: Vec<(&str, &str, &str)> = entries
         .iter()
@@ -112,15 +95,7 @@ async fn patients_and_privacy_officers_see_who_accessed_the_record_and_nobody_el
     );
 
     // A privacy officer sees everything, with user ids, including the patient's own look.
-    let full: Value = http
-        .get(log(&officer_ctx))
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let full: Value = support::get_json(&http, log(&officer_ctx), &officer).await;
     let full = full["entries"].as_array().unwrap();
     assert_eq!(full[0]["action"], "access_log.read");
     assert_eq!(full[0]["user_id"], "patient");
@@ -157,29 +132,18 @@ async fn patients_and_privacy_officers_see_who_accessed_the_record_and_nobody_el
             200
         );
     }
-    let first: Value = http
-        .get(log(&officer_ctx))
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = support::get_json(&http, log(&officer_ctx), &officer).await;
     assert_eq!(
         first["entries"].as_array().unwrap().len() as i64,
         mcr_gateway::http::access_log::PAGE
     );
     let before = first["next_before"].as_i64().expect("more to come");
-    let older: Value = http
-        .get(format!("{}?before={before}", log(&officer_ctx)))
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let older: Value = support::get_json(
+        &http,
+        format!("{}?before={before}", log(&officer_ctx)),
+        &officer,
+    )
+    .await;
     let older = older["entries"].as_array().unwrap();
     assert!(
         older

@@ -352,20 +352,8 @@ async fn roles_new_since_last_view_retraction_and_audit_follow_the_rules() {
     // A privacy officer has no comments access: refused, and the refusal audited.
     let officer = support::demo_token(&http, &base, "privacy-officer", "").await;
     let nhs = nhs_for_index(2).as_digits();
-    let created: Value = http
-        .post(format!("{base}/api/v1/contexts"))
-        .bearer_auth(&officer)
-        .json(&json!({"nhs_number": nhs, "reason": "audit check"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let officer_url = format!(
-        "{base}/api/v1/contexts/{}/comments",
-        created["context_id"].as_str().unwrap()
-    );
+    let officer_ctx = support::search_context(&http, &base, &officer, &nhs, "audit check").await;
+    let officer_url = format!("{base}/api/v1/contexts/{officer_ctx}/comments");
     let r = http
         .get(&officer_url)
         .bearer_auth(&officer)

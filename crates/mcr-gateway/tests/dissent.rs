@@ -28,20 +28,8 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
         .await
         .unwrap();
     assert_eq!(no_reason.status(), 400);
-    let created: Value = http
-        .post(&contexts)
-        .bearer_auth(&officer)
-        .json(&json!({"nhs_number": nhs, "reason": "patient's letter of 3 March"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let officer_ctx = created["context_id"]
-        .as_str()
-        .expect("a context")
-        .to_string();
+    let officer_ctx =
+        support::search_context(&http, &base, &officer, &nhs, "patient's letter of 3 March").await;
     // ...but sees no clinical data.
     let record =
         support::get_record(&http, &base, &officer, &officer_ctx, "application/json").await;
@@ -148,15 +136,7 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
             .status(),
         403
     );
-    let listed: Value = http
-        .get(&reviews)
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = support::get_json(&http, &reviews, &officer).await;
     assert_eq!(listed["grants"][0]["id"], grant_id.as_str());
     assert_eq!(listed["grants"][0]["user_id"], "ae-doctor");
     assert_eq!(
@@ -186,15 +166,7 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
         .await
         .unwrap();
     assert_eq!(again.status(), 404);
-    let listed: Value = http
-        .get(&reviews)
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = support::get_json(&http, &reviews, &officer).await;
     assert!(listed["grants"][0]["ended"].is_string(), "{listed}");
     let ctx2 = support::open_context(&http, &base, &doctor, &nhs).await;
     assert_eq!(
@@ -232,15 +204,7 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
             .status(),
         404
     );
-    let listed: Value = http
-        .get(&reviews)
-        .bearer_auth(&officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = support::get_json(&http, &reviews, &officer).await;
     assert_eq!(listed["grants"], json!([]));
 
     // Lifted: the clinician gets the record again.

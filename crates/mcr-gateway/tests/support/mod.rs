@@ -293,6 +293,47 @@ pub async fn open_context(http: &reqwest::Client, base: &str, token: &str, nhs: 
         .to_string()
 }
 
+/// `GET` `url` as `token` and read the JSON body.
+pub async fn get_json(
+    http: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    token: &str,
+) -> serde_json::Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Opens a context by search (a privacy officer's or social worker's) with `reason`;
+/// returns its id.
+pub async fn search_context(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    nhs: &str,
+    reason: &str,
+) -> String {
+    let created: serde_json::Value = http
+        .post(format!("{base}/api/v1/contexts"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"nhs_number": nhs, "reason": reason}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    created["context_id"]
+        .as_str()
+        .expect("a context")
+        .to_string()
+}
+
 /// `GET` the record of context `ctx` with `accept`.
 pub async fn get_record(
     http: &reqwest::Client,
