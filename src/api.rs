@@ -116,19 +116,23 @@ fn js_error(e: JsValue) -> LoadError {
     )
 }
 
-/// Streams the record of context `context_id` (`application/x-ndjson`), calling
-/// `on_event` for each event as it arrives. A `patient` event for anyone other than
-/// `nhs`, the patient the context was opened for, ends the stream with an error: it is
-/// never shown.
+/// Streams the record of context `context_id` (`application/x-ndjson`) — from every
+/// located source, or with `only` from that one source again — calling `on_event` for
+/// each event as it arrives. A `patient` event for anyone other than `nhs`, the patient
+/// the context was opened for, ends the stream with an error: it is never shown.
 pub async fn stream_record(
     options: &PanelOptions,
     nhs: &NhsNumber,
     context_id: &str,
+    only: Option<&str>,
     signal: Option<&AbortSignal>,
     mut on_event: impl FnMut(RecordEvent),
 ) -> Result<(), LoadError> {
+    let query = only
+        .map(|id| format!("?source={}", js_sys::encode_uri_component(id)))
+        .unwrap_or_default();
     let request = Request::get(&format!(
-        "{}/api/v1/contexts/{context_id}/record",
+        "{}/api/v1/contexts/{context_id}/record{query}",
         options.gateway_url
     ))
     .header("Authorization", &bearer(options))

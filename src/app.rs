@@ -16,11 +16,13 @@ use crate::api::{LoadError, end_context, open_context, stream_record};
 use crate::components::banner::PatientBanner;
 use crate::components::break_glass::{BreakGlassForm, EmergencyMarker};
 use crate::components::comments::{CommentsModel, CommentsSection};
+use crate::components::filter_bar::FilterBar;
 use crate::components::section::RecordSection;
 use crate::components::sources::SourceList;
 use crate::crosscheck;
 use crate::dates::local_date_time;
 use crate::events;
+use crate::filter::EntryFilter;
 use crate::state::{PanelState, Progress, waiting_for};
 use crate::style::PANEL_CSS;
 
@@ -63,6 +65,7 @@ pub fn Panel(
     let (context, set_context) = signal(None::<String>);
     let (emergency, set_emergency) = signal(None::<GrantView>);
     let comments = CommentsModel::new();
+    let filter = RwSignal::new(EntryFilter::default());
     let root = NodeRef::<leptos::html::Section>::new();
     let live = {
         let alive = alive.clone();
@@ -107,7 +110,7 @@ pub fn Panel(
                 leptos::task::spawn_local(async move {
                     comments.reload(&for_comments, &comments_ctx).await
                 });
-                let streamed = stream_record(&opts, &nhs, &ctx, abort.as_deref(), |event| {
+                let streamed = stream_record(&opts, &nhs, &ctx, None, abort.as_deref(), |event| {
                     // After unmount the signal is gone and the event is dropped.
                     set_state.try_update(|s| s.apply(event));
                 })
@@ -134,6 +137,30 @@ pub fn Panel(
                 }
             }
         }
+    };
+    // Asks one source again in the same context; the rest of the record stays.
+    let retry = {
+        let (options, abort, fail) = (options.clone(), abort.clone(), fail.clone());
+        Callback::new(move |id: String| {
+            let (opts, abort, fail) = (options.clone(), abort.clone(), fail.clone());
+            let (Some(ctx), Ok(nhs)) = (
+                context.try_get_untracked().flatten(),
+                NhsNumber::parse(&opts.nhs_number),
+            ) else {
+                return;
+            };
+            set_state.try_update(|s| s.forget_source(&id));
+            leptos::task::spawn_local(async move {
+                let streamed =
+                    stream_record(&opts, &nhs, &ctx, Some(&id), abort.as_deref(), |event| {
+                        set_state.try_update(|s| s.apply_retry(&id, event));
+                    })
+                    .await;
+                if let Err(e) = streamed {
+                    fail(e);
+                }
+            });
+        })
     };
     // Opens a context and shows the record in it; again on refresh, after ending the
     // previous context (and with it any break-glass grant).
@@ -209,6 +236,9 @@ pub fn Panel(
         }
         found || reported == Some(true)
     });
+    let show_filter = Memo::new(move |_| {
+        failure.with(Option::is_none) && state.with(|s| s.progress != Progress::Opening)
+    });
     let titles = Signal::derive(move || state.with(|s| entry_titles(&s.record)));
     let progress = move || match state.with(|s| s.progress) {
         Progress::Opening => "opening",
@@ -252,6 +282,8 @@ pub fn Panel(
             {move || retrieved.get().map(|t| view! {
                 <p class="mcr-retrieved">"Retrieved " <time datetime=t.clone()>{local_date_time(&t)}</time></p>
             })}
+            // A memo, so the bar is not rebuilt (losing what is typed) as sources answer.
+            {move || show_filter.get().then(|| view! { <FilterBar filter=filter/> })}
             {move || match failure.get() {
                 Some(e) => failed_view(e).into_any(),
                 None => {
@@ -268,7 +300,8 @@ pub fn Panel(
                                     <span>{m}</span>
                                 </div>
                             })}
-                            <RecordView record=s.record comments=Some(comments)/>
+                            <RecordView record=s.record comments=Some(comments) on_retry=Some(retry)
+                                filter=Some(filter)/>
                         }
                         .into_any(),
                     }
@@ -297,6 +330,12 @@ pub fn RecordView(
     /// Comments, for the markers and "Comment" buttons on entries.
     #[prop(optional_no_strip)]
     comments: Option<CommentsModel>,
+    /// Asks one source again (the "Try again" beside a source that did not answer).
+    #[prop(optional_no_strip)]
+    on_retry: Option<Callback<String>>,
+    /// The reader's filter (the filter bar's); none shows everything, newest first.
+    #[prop(optional_no_strip)]
+    filter: Option<RwSignal<EntryFilter>>,
 ) -> impl IntoView {
     let waiting = waiting_for(&record);
     // A role that sees only part of the record is told which part; the other sections
@@ -315,28 +354,40 @@ pub fn RecordView(
             </p>
         }
     });
-    let sections = SectionKind::ALL
+    let kinds: Vec<SectionKind> = SectionKind::ALL
         .into_iter()
         .filter(|kind| in_view(*kind))
-        .map(|kind| {
-            let entries = record
-                .section(kind)
-                .map(|s| s.entries.clone())
-                .unwrap_or_default();
-            view! {
-                <RecordSection
-                    kind=kind
-                    entries=entries
-                    sources=record.sources.clone()
-                    waiting=waiting.clone()
-                    comments=comments
-                />
-            }
-        })
-        .collect_view();
+        .collect();
+    let sources = record.sources.clone();
+    let sections_of = record.sections.clone();
+    let waiting_sections = waiting.clone();
+    // Rebuilt when the filter changes; the filter bar itself lives outside this view.
+    let sections = move || {
+        let filter = filter.map(|f| f.get()).unwrap_or_default();
+        kinds
+            .iter()
+            .map(|&kind| {
+                let entries = sections_of
+                    .iter()
+                    .find(|s| s.kind == kind)
+                    .map(|s| s.entries.clone())
+                    .unwrap_or_default();
+                view! {
+                    <RecordSection
+                        kind=kind
+                        entries=entries
+                        sources=sources.clone()
+                        waiting=waiting_sections.clone()
+                        comments=comments
+                        filter=filter.clone()
+                    />
+                }
+            })
+            .collect_view()
+    };
     view! {
         <PatientBanner patient=record.patient.clone()/>
-        <SourceList sources=record.sources.clone() waiting=waiting.clone()/>
+        <SourceList sources=record.sources.clone() waiting=waiting.clone() on_retry=on_retry/>
         {dataset_note}
         <div class="mcr-sections">{sections}</div>
     }

@@ -46,6 +46,31 @@ pub fn local_date_time(iso: &str) -> String {
     )
 }
 
+/// Days since 1970-01-01 of an ISO date (or a dateTime's date part), for placing dates
+/// on a time axis.
+pub fn day_number(iso: &str) -> Option<i64> {
+    let (y, m, d) = parse_ymd(iso)?;
+    // Days from civil (proleptic Gregorian), after Howard Hinnant's algorithm.
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// Today's date on the viewer's clock, `YYYY-MM-DD`.
+pub fn today_iso() -> String {
+    let t = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        t.get_full_year(),
+        t.get_month() + 1,
+        t.get_date()
+    )
+}
+
 /// Age in whole years on `today` for someone born on `birth`.
 pub fn age_on(birth: (i32, u32, u32), today: (i32, u32, u32)) -> Option<u32> {
     let mut years = today.0 - birth.0;
@@ -64,6 +89,15 @@ mod tests {
         assert_eq!(display_date("1950-02-03"), "03-Feb-1950");
         assert_eq!(display_date("2020-12-01T00:00:00+00:00"), "01-Dec-2020");
         assert_eq!(display_date("2020"), "2020");
+    }
+
+    #[test]
+    fn day_numbers_count_from_the_unix_epoch() {
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2000-03-01"), Some(11_017));
+        assert_eq!(day_number("2026-11-25T10:00:00Z"), Some(20_782));
+        assert_eq!(day_number("1969-12-31"), Some(-1));
+        assert_eq!(day_number("2026"), None);
     }
 
     #[test]

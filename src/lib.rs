@@ -10,13 +10,16 @@ pub mod api;
 pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod compare;
 pub mod components;
 pub mod crosscheck;
 pub mod dates;
 pub mod events;
+pub mod filter;
 pub mod options;
 pub mod state;
 mod style;
+pub mod trends;
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;

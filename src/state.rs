@@ -64,6 +64,31 @@ impl PanelState {
         }
     }
 
+    /// Forgets what one source said, before asking it again: its status and entries go,
+    /// so it shows as being asked until the retry's answer arrives.
+    pub fn forget_source(&mut self, id: &str) {
+        self.record.sources.retain(|s| s.source.id != id);
+        for section in &mut self.record.sections {
+            section.entries.retain(|e| e.source.id != id);
+        }
+    }
+
+    /// Takes in one event of a single source's retry: only its `source` event is added
+    /// (the record's patient, located list and progress stay as they are); an aborted
+    /// retry is recorded like an aborted view.
+    pub fn apply_retry(&mut self, id: &str, event: RecordEvent) {
+        match event {
+            RecordEvent::Source { status, sections } if status.source.id == id => {
+                self.record.add_source(status, sections)
+            }
+            RecordEvent::Aborted { message } => {
+                self.progress = Progress::Aborted;
+                self.aborted = Some(message);
+            }
+            _ => {}
+        }
+    }
+
     /// Located sources that have not answered yet.
     pub fn waiting_for(&self) -> Vec<SourceRef> {
         waiting_for(&self.record)
@@ -112,6 +137,77 @@ mod tests {
         assert_eq!(s.progress, Progress::Receiving);
         s.apply(RecordEvent::Complete);
         assert_eq!(s.progress, Progress::Complete);
+    }
+
+    #[test]
+    fn a_retried_source_is_waited_for_again_and_only_its_answer_is_taken() {
+        let mut s = PanelState::default();
+        s.apply(RecordEvent::Located {
+            sources: vec![source("gp"), source("rr8")],
+            dataset: None,
+        });
+        let entry = |src: &str| mcr_model::Entry::new("e1", source(src), "Asthma");
+        for (id, state) in [("gp", SourceState::Answered), ("rr8", SourceState::Failed)] {
+            s.apply(RecordEvent::Source {
+                status: SourceStatus::new(source(id), state, None, None),
+                sections: vec![mcr_model::Section {
+                    kind: mcr_model::SectionKind::Problems,
+                    entries: if id == "gp" {
+                        vec![entry("gp")]
+                    } else {
+                        vec![]
+                    },
+                }],
+            });
+        }
+        s.apply(RecordEvent::Complete);
+        s.forget_source("rr8");
+        assert_eq!(s.waiting_for(), vec![source("rr8")]);
+        // The retry's own patient and located events change nothing; another source's
+        // status would not be taken either.
+        s.apply_retry("rr8", RecordEvent::Patient { patient: None });
+        s.apply_retry(
+            "rr8",
+            RecordEvent::Located {
+                sources: vec![source("rr8")],
+                dataset: None,
+            },
+        );
+        s.apply_retry(
+            "rr8",
+            RecordEvent::Source {
+                status: SourceStatus::new(source("gp"), SourceState::Failed, None, None),
+                sections: vec![],
+            },
+        );
+        assert_eq!(s.record.located.len(), 2);
+        s.apply_retry(
+            "rr8",
+            RecordEvent::Source {
+                status: SourceStatus::new(source("rr8"), SourceState::Answered, None, None),
+                sections: vec![mcr_model::Section {
+                    kind: mcr_model::SectionKind::Problems,
+                    entries: vec![entry("rr8")],
+                }],
+            },
+        );
+        s.apply_retry("rr8", RecordEvent::Complete);
+        assert!(s.waiting_for().is_empty());
+        assert_eq!(s.progress, Progress::Complete);
+        let states: Vec<(&str, SourceState)> = s
+            .record
+            .sources
+            .iter()
+            .map(|x| (x.source.id.as_str(), x.state))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("gp", SourceState::Answered),
+                ("rr8", SourceState::Answered)
+            ]
+        );
+        assert_eq!(s.record.sections[0].entries.len(), 2);
     }
 
     #[test]

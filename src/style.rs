@@ -28,6 +28,8 @@ pub const PANEL_CSS: &str = r#"
 .mcr-column h4 { font-size: 0.9rem; margin: 0.4rem 0 0.2rem; color: #4c6272; }
 .mcr-entry-value { font-weight: bold; }
 .mcr-entry-flag { color: #8a4f00; background: #fff9e6; padding: 0 0.3rem; font-size: 0.85rem; }
+.mcr-source-kind { color: #4c6272; font-size: 0.85rem; }
+.mcr-retry { font: inherit; font-size: 0.8rem; margin-left: 0.5rem; color: #005eb8; background: #fff; border: 1px solid #005eb8; border-radius: 3px; padding: 0 0.5rem; cursor: pointer; }
 .mcr-source-note { display: block; font-size: 0.85rem; color: #8a4f00; margin-left: 1rem; }
 .mcr-entry { border-top: 1px solid #e8edee; padding: 0.35rem 0; display: flex; flex-direction: column; }
 .mcr-entry-title { font-weight: bold; }
@@ -69,5 +71,32 @@ pub const PANEL_CSS: &str = r#"
 .mcr-stale { background: #ffeb3b; padding: 0.5rem 0.8rem; margin-bottom: 0.6rem; font-weight: bold; }
 .mcr-stale button { font: inherit; margin-left: 0.5rem; }
 .mcr-retrieved { margin: 0 0 0.4rem; font-size: 0.8rem; color: #4c6272; }
+.mcr-filter { display: flex; flex-wrap: wrap; gap: 0.4rem 1rem; align-items: flex-end; margin: 0.6rem 0; padding: 0.4rem 0.6rem; background: #f0f4f5; font-size: 0.9rem; }
+.mcr-filter label { display: flex; flex-direction: column; font-weight: bold; }
+.mcr-filter input, .mcr-filter select { font: inherit; font-weight: normal; padding: 0.15rem 0.3rem; border: 2px solid #4c6272; }
+.mcr-filter-clear { font: inherit; color: #005eb8; background: none; border: 0; text-decoration: underline; cursor: pointer; }
+button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, textarea:focus-visible { outline: 3px solid #ffeb3b; box-shadow: 0 0 0 5px #212b32; }
+.mcr-more { font: inherit; font-size: 0.85rem; margin: 0.3rem 0; color: #005eb8; background: #fff; border: 1px solid #005eb8; border-radius: 3px; padding: 0.2rem 0.6rem; cursor: pointer; }
+.mcr-legend { margin: 0.2rem 0; font-size: 0.8rem; color: #4c6272; }
+.mcr-comparison, .mcr-trends { margin: 0.3rem 0 0.6rem; }
+.mcr-comparison summary h4, .mcr-trends summary h4 { display: inline; font-size: 0.9rem; }
+.mcr-compare { border-collapse: collapse; width: 100%; margin: 0.4rem 0; font-size: 0.9rem; }
+.mcr-compare caption { text-align: left; font-weight: bold; padding: 0.2rem 0; }
+.mcr-compare th, .mcr-compare td { border-top: 1px solid #d8dde0; padding: 0.3rem; text-align: left; vertical-align: top; }
+.mcr-compare td { display: table-cell; }
+.mcr-compare td > span { display: block; }
+.mcr-change th[scope=row] { white-space: nowrap; }
+.mcr-change--started th, .mcr-change--stopped th, .mcr-change--dose-changed th { color: #8a4f00; border-left: 4px solid #ffb81c; }
+.mcr-change--unchanged th { color: #4c6272; font-weight: normal; }
+.mcr-trend-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0.6rem 1rem; }
+.mcr-trend { margin: 0; }
+.mcr-trend-plot { width: 100%; height: auto; display: block; }
+.mcr-trend figcaption { font-size: 0.8rem; }
+.mcr-range { fill: #e6f4ea; }
+.mcr-axis { stroke: #768692; stroke-width: 1; }
+.mcr-tick { font-size: 9px; fill: #4c6272; }
+.mcr-trend-line { fill: none; stroke: #768692; stroke-width: 1; }
+.mcr-point { fill: #fff; stroke: #005eb8; stroke-width: 1.5; }
+.mcr-point--abnormal { fill: #d5281b; stroke: #d5281b; }
 .mcr-error { border-left: 6px solid #d5281b; padding: 0.5rem 0.8rem; background: #fff4f4; }
 "#;

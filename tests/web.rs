@@ -332,7 +332,7 @@ async fn a_located_source_that_has_not_answered_shows_as_being_asked_not_as_empt
         .text_content()
         .unwrap();
     assert!(
-        sources.contains("Leeds Teaching Hospitals NHS Trust — asking…"),
+        sources.contains("Leeds Teaching Hospitals NHS Trust (hospital) — asking…"),
         "{sources}"
     );
     let other = el
@@ -626,4 +626,405 @@ async fn a_dataset_view_shows_only_its_sections_and_says_what_it_leaves_out() {
         .text_content()
         .unwrap();
     assert_eq!(note, "Showing the social-care dataset: no results");
+}
+
+fn dated(mut e: Entry, source: SourceRef, date: &str) -> Entry {
+    e.source = source;
+    e.date = Some(date.into());
+    e
+}
+
+fn texts(el: &HtmlElement, selector: &str) -> Vec<String> {
+    let list = el.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_column_with_withheld_entries_says_so_rather_than_none_recorded() {
+    let el = host();
+    let mut rec = record(SourceState::Answered);
+    rec.sources[0].withheld = 2;
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let meds = el
+        .query_selector(".mcr-section--medications .mcr-empty")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(meds.contains("withheld"), "{meds}");
+    assert!(!meds.contains("None recorded"), "{meds}");
+}
+
+#[wasm_bindgen_test]
+async fn gp_and_hospital_medicines_are_compared_row_by_row() {
+    let el = host();
+    let mut rec = record(SourceState::Answered);
+    rec.located.push(trust());
+    rec.sources.push(SourceStatus::new(
+        trust(),
+        SourceState::Answered,
+        None,
+        None,
+    ));
+    let discharge = |id: &str, title: &str, status: &str| {
+        let mut e = dated(entry(id, title, None), trust(), "2026-03-12");
+        e.category = Some("Discharge".into());
+        e.status = Some(status.into());
+        e
+    };
+    rec.sections[1].entries = vec![
+        entry("m1", "Ramipril 2.5mg capsules", None),
+        entry("m2", "Simvastatin 40mg tablets", None),
+        discharge("d1", "Ramipril 5mg capsules", "active"),
+        discharge("d2", "Simvastatin 40mg tablets", "stopped"),
+        discharge("d3", "Lansoprazole 15mg capsules", "active"),
+    ];
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let caption = texts(&el, ".mcr-compare caption");
+    assert_eq!(
+        caption,
+        ["GP current medicines and Leeds Teaching Hospitals NHS Trust list of 12-Mar-2026"]
+    );
+    let rows = texts(&el, ".mcr-compare tbody th");
+    assert_eq!(
+        rows,
+        ["Started in hospital", "Stopped in hospital", "Dose changed"]
+    );
+    let dose = el
+        .query_selector(".mcr-change--dose-changed")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        dose.contains("Ramipril 2.5mg capsules") && dose.contains("Ramipril 5mg capsules"),
+        "both sides are shown, not merged: {dose}"
+    );
+    // The entries are still listed in their own columns too.
+    assert_eq!(
+        el.query_selector_all(".mcr-section--medications .mcr-entry")
+            .unwrap()
+            .length(),
+        5
+    );
+}
+
+#[wasm_bindgen_test]
+async fn results_from_both_sources_are_plotted_with_source_markers_and_abnormal_flags() {
+    let el = host();
+    let mut rec = record(SourceState::Answered);
+    rec.located.push(trust());
+    rec.sources.push(SourceStatus::new(
+        trust(),
+        SourceState::Answered,
+        None,
+        None,
+    ));
+    let result = |id: &str, source: SourceRef, date: &str, value: &str| {
+        let mut e = dated(entry(id, "HbA1c", None), source, date);
+        e.codes = vec![mcr_model::Coding {
+            system: Some("http://loinc.org".into()),
+            code: Some("4548-4".into()),
+            display: None,
+        }];
+        e.value = Some(value.into());
+        e.reference_range = Some("20-41 mmol/mol".into());
+        e
+    };
+    rec.sections.push(Section {
+        kind: SectionKind::Results,
+        entries: vec![
+            result("r1", gp(), "2024-05-01", "39 mmol/mol"),
+            result("r2", gp(), "2025-05-01", "47 mmol/mol"),
+            result("r3", trust(), "2026-03-10", "58 mmol/mol"),
+        ],
+    });
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let svg = el
+        .query_selector(".mcr-section--results svg[role=img]")
+        .unwrap()
+        .expect("a trend plot");
+    let label = svg.get_attribute("aria-label").unwrap();
+    assert!(
+        label.starts_with("HbA1c: 3 results from 2 sources; latest 58 mmol/mol on 10-Mar-2026"),
+        "{label}"
+    );
+    assert_eq!(svg.query_selector_all("circle").unwrap().length(), 2, "GP");
+    assert_eq!(
+        svg.query_selector_all("rect.mcr-point").unwrap().length(),
+        1,
+        "hospital"
+    );
+    assert_eq!(
+        svg.query_selector_all(".mcr-point--abnormal")
+            .unwrap()
+            .length(),
+        2
+    );
+    assert!(
+        svg.query_selector("rect.mcr-range").unwrap().is_some(),
+        "reference range band"
+    );
+    assert_eq!(texts(&el, ".mcr-trend figcaption"), [label]);
+}
+
+#[wasm_bindgen_test]
+async fn a_long_column_is_shown_a_page_at_a_time() {
+    let el = host();
+    let mut rec = record(SourceState::Answered);
+    rec.sections[0].entries = (0..120)
+        .map(|i| {
+            let mut e = entry(&format!("p{i}"), &format!("Problem {i:03}"), None);
+            e.date = Some(format!("2020-01-{:02}", 1 + i % 28));
+            e
+        })
+        .collect();
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let count = || {
+        el.query_selector_all(".mcr-section--problems .mcr-entry")
+            .unwrap()
+            .length()
+    };
+    assert_eq!(count(), 50);
+    let more: HtmlElement = el
+        .query_selector(".mcr-section--problems .mcr-more")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(more.text_content().unwrap(), "Show 50 more (70 not shown)");
+    more.click();
+    sleep(20).await;
+    assert_eq!(count(), 100);
+    let more: HtmlElement = el
+        .query_selector(".mcr-section--problems .mcr-more")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(more.text_content().unwrap(), "Show 20 more (20 not shown)");
+    more.click();
+    sleep(20).await;
+    assert_eq!(count(), 120);
+    assert!(
+        el.query_selector(".mcr-section--problems .mcr-more")
+            .unwrap()
+            .is_none()
+    );
+    // The section heading still counts every entry.
+    assert!(texts(&el, ".mcr-section--problems .mcr-count")[0].contains("120"));
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// A stand-in for the gateway inside the page, for the patient-switch test: contexts open
+// at once; each record answers after a delay drawn from `delays` (in turn), so answers
+// for earlier patients arrive after later switches; abort is ignored, as a response
+// already on its way would be.
+// Returns a function that puts the real fetch back.
+export function install_fake_gateway(records, delays) {
+  let turn = 0;
+  const real = window.fetch;
+  window.fetch = async (input, init) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    const url = new URL(req.url);
+    const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+    if (req.method === 'POST' && url.pathname === '/api/v1/contexts') {
+      const { nhs_number } = await req.json();
+      return json({ context_id: `ctx-${nhs_number}` }, 201);
+    }
+    if (req.method === 'DELETE') return new Response(null, { status: 204 });
+    const ctx = url.pathname.split('/')[4];
+    if (url.pathname.endsWith('/comments')) return json({ comments: [], may_write: false });
+    const nhs = ctx.slice(4);
+    const delay = delays[turn++ % delays.length];
+    await new Promise((r) => setTimeout(r, delay));
+    // Counted: answers that arrive once their patient is no longer the one shown.
+    if (!records[nhs].includes(window.__mcrCurrent)) window.__mcrLateAnswers = (window.__mcrLateAnswers ?? 0) + 1;
+    return new Response(records[nhs], { headers: { 'Content-Type': 'application/x-ndjson' } });
+  };
+  return () => { window.fetch = real; };
+}
+
+// Records, on every change to `root`'s subtree, any of `names` other than the current one
+// (window.__mcrCurrent) found in its text.
+export function watch_for_other_patients(root, names) {
+  const seen = [];
+  const check = () => {
+    const text = root.textContent;
+    for (const n of names) if (n !== window.__mcrCurrent && text.includes(n)) seen.push(n);
+  };
+  new MutationObserver(check).observe(root, { subtree: true, childList: true, characterData: true });
+  return () => { check(); return seen; };
+}
+
+export function set_current(name) { window.__mcrCurrent = name; }
+"#)]
+extern "C" {
+    fn install_fake_gateway(records: &js_sys::Object, delays: Vec<i32>) -> js_sys::Function;
+    fn watch_for_other_patients(root: &web_sys::Node, names: Vec<String>) -> js_sys::Function;
+    fn set_current(name: &str);
+}
+
+/// The `index`-th valid NHS number from 999 000 0000 up (Modulus 11).
+fn nhs_number(index: usize) -> String {
+    (0u64..)
+        .map(|n| format!("999{:06}", n))
+        .filter_map(|nine| {
+            let sum: u32 = nine
+                .bytes()
+                .enumerate()
+                .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
+                .sum();
+            let check = (11 - sum % 11) % 11;
+            (check != 10).then(|| format!("{nine}{check}"))
+        })
+        .nth(index)
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_hundred_rapid_switches_never_show_the_previous_patient() {
+    const PATIENTS: usize = 101;
+    let names: Vec<String> = (0..PATIENTS).map(|i| format!("ZED{i:03}Q")).collect();
+    let records = js_sys::Object::new();
+    for (i, name) in names.iter().enumerate() {
+        let nhs = nhs_number(i);
+        let mut patient = record(SourceState::Answered).patient.unwrap();
+        patient.nhs_number = NhsNumber::parse(&nhs).unwrap();
+        patient.family_name = Some(name.clone());
+        let events = [
+            mcr_model::RecordEvent::Patient {
+                patient: Some(patient),
+            },
+            mcr_model::RecordEvent::Located {
+                sources: vec![],
+                dataset: None,
+            },
+            mcr_model::RecordEvent::Complete,
+        ];
+        let body: String = events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap() + "\n")
+            .collect();
+        js_sys::Reflect::set(&records, &nhs.as_str().into(), &body.into()).unwrap();
+    }
+    // Earlier answers are slower than the switches, so most arrive after them.
+    let restore = install_fake_gateway(&records, vec![40, 5, 25, 0, 60, 15, 35, 10]);
+    let el = host();
+    let options = js_sys::Object::new();
+    for (k, v) in [
+        ("gatewayUrl", "http://gateway.test".to_string()),
+        ("nhsNumber", nhs_number(0)),
+        ("token", "t".to_string()),
+    ] {
+        js_sys::Reflect::set(&options, &k.into(), &v.into()).unwrap();
+    }
+    set_current(&names[0].to_uppercase());
+    let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
+    let root: web_sys::Node = el.shadow_root().unwrap().into();
+    let seen = watch_for_other_patients(&root, names.clone());
+    for (i, name) in names.iter().enumerate().skip(1) {
+        set_current(name);
+        handle
+            .set_patient(nhs_number(i), wasm_bindgen::JsValue::UNDEFINED)
+            .unwrap();
+        sleep(if i % 3 == 0 { 0 } else { 4 }).await;
+    }
+    // Every late answer has arrived by now.
+    sleep(300).await;
+    let late = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__mcrLateAnswers".into())
+        .unwrap()
+        .as_f64()
+        .unwrap_or(0.0);
+    assert!(
+        late >= 50.0,
+        "most answers arrived after their patient was switched away from: {late}"
+    );
+    let last = names.last().unwrap();
+    let text = root.text_content().unwrap();
+    assert!(text.contains(last), "the last patient is shown: {text}");
+    let others: js_sys::Array = seen.call0(&wasm_bindgen::JsValue::NULL).unwrap().into();
+    assert_eq!(
+        others.length(),
+        0,
+        "another patient's name appeared: {:?}",
+        others.to_vec()
+    );
+    handle.unmount();
+    restore.call0(&wasm_bindgen::JsValue::NULL).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn every_source_state_is_named_and_only_those_that_may_recover_offer_try_again() {
+    use mcr_panel::components::sources::SourceList;
+    let states = [
+        (SourceState::Answered, "answered 25-Nov-2026"),
+        (SourceState::TimedOut, "did not answer in time"),
+        (SourceState::Failed, "failed: HTTP 503"),
+        (SourceState::Refused, "refused: the patient has dissented"),
+        (
+            SourceState::IdentityMismatch,
+            "answered about a different patient; its answer was discarded",
+        ),
+        (
+            SourceState::Unavailable,
+            "unavailable: not asked while it is failing",
+        ),
+    ];
+    let statuses: Vec<SourceStatus> = states
+        .iter()
+        .enumerate()
+        .map(|(i, (state, _))| {
+            let mut source = trust();
+            source.id = format!("s{i}");
+            source.organisation = format!("Org {i}");
+            let message = match state {
+                SourceState::Failed => Some("HTTP 503".to_string()),
+                SourceState::Refused => Some("the patient has dissented".to_string()),
+                _ => None,
+            };
+            let mut s =
+                SourceStatus::new(source, *state, Some("2026-11-25T14:00:00Z".into()), message);
+            if i == 0 {
+                s.withheld = 3;
+            }
+            s
+        })
+        .collect();
+    let asked = RwSignal::new(Vec::<String>::new());
+    let on_retry = Callback::new(move |id: String| asked.update(|a| a.push(id)));
+    let el = host();
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        view! { <SourceList sources=statuses on_retry=Some(on_retry)/> }
+    });
+    let items = texts(&el, ".mcr-source");
+    assert_eq!(items.len(), states.len());
+    for ((_, words), item) in states.iter().zip(&items) {
+        assert!(item.contains(words), "{item} should say {words}");
+        assert!(item.contains("(hospital)"), "{item} names the kind");
+    }
+    assert!(items[0].contains("3 items withheld"), "{}", items[0]);
+    let buttons = el.query_selector_all(".mcr-retry").unwrap();
+    let labels: Vec<String> = (0..buttons.length())
+        .map(|i| {
+            buttons
+                .item(i)
+                .unwrap()
+                .unchecked_into::<web_sys::Element>()
+                .get_attribute("aria-label")
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        ["Ask Org 1 again", "Ask Org 2 again", "Ask Org 5 again"],
+        "timed out, failed and unavailable sources may be asked again; refusals and \
+         wrong-patient answers may not"
+    );
+    buttons
+        .item(1)
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    assert_eq!(asked.get_untracked(), ["s2"]);
 }

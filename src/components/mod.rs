@@ -3,5 +3,8 @@
 pub mod banner;
 pub mod break_glass;
 pub mod comments;
+pub mod filter_bar;
+pub mod med_compare;
 pub mod section;
 pub mod sources;
+pub mod trend_plot;

@@ -9,15 +9,21 @@ use mcr_model::{
 };
 
 use crate::components::comments::CommentsModel;
+use crate::components::med_compare::MedicationComparison;
+use crate::components::trend_plot::TrendPlots;
 use crate::dates::display_date;
+use crate::filter::EntryFilter;
 
 /// What an empty column says while its source has not answered yet.
 pub const WAITING: &str = "Waiting for the source to answer…";
 
-/// What an empty column should say, given its sources' status.
+/// What an empty column should say, given its sources' status: a source that did not
+/// answer, entries withheld, or nothing recorded — three different kinds of empty.
 pub fn empty_text(sources: &[&SourceStatus]) -> &'static str {
     if sources.iter().any(|s| s.state != SourceState::Answered) {
         "No entries shown: a source did not answer, so this may be incomplete"
+    } else if sources.iter().any(|s| s.withheld > 0) {
+        "No entries shown: some entries were withheld (see Sources), so this may be incomplete"
     } else {
         "None recorded"
     }
@@ -108,20 +114,52 @@ fn entry_view(e: Entry, comments: Option<CommentsModel>) -> impl IntoView {
     }
 }
 
+/// Entries shown at first in a column, and added by each "Show more": a column of
+/// thousands of entries builds only what can be read.
+pub const PAGE: usize = 50;
+
+/// What a column says when it has entries but none passes the reader's filter.
+pub const NO_MATCH: &str = "No entries match the filter";
+
 fn column(
     heading: &'static str,
     class: &'static str,
     mut entries: Vec<Entry>,
     empty: &'static str,
     comments: Option<CommentsModel>,
-) -> impl IntoView {
-    // Newest first; undated entries last.
-    entries.sort_by(|a, b| b.date.cmp(&a.date));
+    filter: &EntryFilter,
+) -> impl IntoView + use<> {
+    let before = entries.len();
+    entries.retain(|e| filter.matches(e));
+    let empty = if before > 0 { NO_MATCH } else { empty };
+    filter.sort(&mut entries);
     let body = if entries.is_empty() {
         view! { <p class="mcr-empty">{empty}</p> }.into_any()
     } else {
-        view! { <ul class="mcr-entries">{entries.into_iter().map(|e| entry_view(e, comments)).collect_view()}</ul> }
-            .into_any()
+        let total = entries.len();
+        let shown = RwSignal::new(PAGE.min(total));
+        let entries = StoredValue::new(entries);
+        let list = move || {
+            entries.with_value(|all| {
+                all[..shown.get()]
+                    .iter()
+                    .map(|e| entry_view(e.clone(), comments))
+                    .collect_view()
+            })
+        };
+        let more = move || {
+            let left = total - shown.get();
+            (left > 0).then(|| {
+                let next = left.min(PAGE);
+                view! {
+                    <button type="button" class="mcr-more"
+                        on:click=move |_| shown.update(|n| *n = (*n + PAGE).min(total))>
+                        {format!("Show {next} more ({left} not shown)")}
+                    </button>
+                }
+            })
+        };
+        view! { <ul class="mcr-entries">{list}</ul>{more} }.into_any()
     };
     view! {
         <div class=class>
@@ -146,8 +184,26 @@ pub fn RecordSection(
     /// Comments, for the markers and "Comment" buttons on entries.
     #[prop(optional_no_strip)]
     comments: Option<CommentsModel>,
+    /// The reader's filter and order.
+    #[prop(optional)]
+    filter: EntryFilter,
 ) -> impl IntoView {
     let count = entries.len();
+    let matching = if filter.is_active() {
+        entries.iter().filter(|e| filter.matches(e)).count()
+    } else {
+        count
+    };
+    let count_text = if matching == count {
+        format!(" ({count})")
+    } else {
+        format!(" ({matching} of {count} match)")
+    };
+    let all = if matches!(kind, SectionKind::Medications | SectionKind::Results) {
+        entries.clone()
+    } else {
+        vec![]
+    };
     let is_gp = |k: SourceKind| k == SourceKind::GpPractice;
     let (gp, other): (Vec<Entry>, Vec<Entry>) =
         entries.into_iter().partition(|e| is_gp(e.source.kind));
@@ -169,6 +225,7 @@ pub fn RecordSection(
         gp,
         gp_empty,
         comments,
+        &filter,
     );
     let other_empty = if waiting_other {
         WAITING
@@ -182,13 +239,22 @@ pub fn RecordSection(
             other,
             other_empty,
             comments,
+            &filter,
         )
     });
+    let extra = match kind {
+        SectionKind::Medications => {
+            view! { <MedicationComparison entries=all.clone()/> }.into_any()
+        }
+        SectionKind::Results => view! { <TrendPlots entries=all.clone()/> }.into_any(),
+        _ => ().into_any(),
+    };
     let class = format!("mcr-section mcr-section--{}", kind.slug());
     view! {
         <section class=class aria-label=kind.title()>
             <details open=open_by_default(kind)>
-                <summary><h3>{kind.title()} <span class="mcr-count">" (" {count} ")"</span></h3></summary>
+                <summary><h3>{kind.title()} <span class="mcr-count">{count_text}</span></h3></summary>
+                {extra}
                 <div class="mcr-columns">{gp_column}{other_column}</div>
             </details>
         </section>

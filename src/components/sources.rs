@@ -1,7 +1,9 @@
-//! Which sources were asked and what each did: answered (as of when), timed out, failed.
+//! Which sources were asked and what each did: answered (as of when), timed out,
+//! failed, refused, identity mismatch, unavailable; with a "Try again" for a source that
+//! did not answer.
 
 use leptos::prelude::*;
-use mcr_model::{SourceRef, SourceState, SourceStatus};
+use mcr_model::{SourceKind, SourceRef, SourceState, SourceStatus};
 
 use crate::dates::local_date_time;
 
@@ -25,6 +27,27 @@ pub fn status_text(s: &SourceStatus) -> String {
         }
         SourceState::Unavailable => "unavailable: not asked while it is failing".into(),
     }
+}
+
+/// The kind of organisation, in words.
+pub fn kind_text(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::GpPractice => "GP practice",
+        SourceKind::AcuteTrust => "hospital",
+        SourceKind::MentalHealth => "mental health",
+        SourceKind::Community => "community services",
+        SourceKind::Ambulance => "ambulance service",
+        SourceKind::SocialCare => "social care",
+    }
+}
+
+/// Whether asking a source again may help: it did not answer, failed or was down —
+/// not a refusal or an answer about someone else.
+pub fn may_retry(state: SourceState) -> bool {
+    matches!(
+        state,
+        SourceState::TimedOut | SourceState::Failed | SourceState::Unavailable
+    )
 }
 
 /// Plain words for a source's warnings and counts.
@@ -65,6 +88,9 @@ pub fn SourceList(
     /// Located sources that have not answered yet.
     #[prop(optional)]
     waiting: Vec<SourceRef>,
+    /// Asks one source (by registry id) again; without it no "Try again" is offered.
+    #[prop(optional_no_strip)]
+    on_retry: Option<Callback<String>>,
 ) -> impl IntoView {
     let waiting_items = waiting
         .into_iter()
@@ -72,6 +98,7 @@ pub fn SourceList(
             view! {
                 <li class="mcr-source mcr-source--waiting">
                     <span class="mcr-source-name">{s.organisation}</span>
+                    <span class="mcr-source-kind">{format!(" ({})", kind_text(s.kind))}</span>
                     " — "
                     <span class="mcr-source-state">"asking…"</span>
                 </li>
@@ -86,6 +113,17 @@ pub fn SourceList(
                 _ => "mcr-source mcr-source--problem",
             };
             let text = status_text(&s);
+            let retry = on_retry.filter(|_| may_retry(s.state)).map(|retry| {
+                let (id, label) = (
+                    s.source.id.clone(),
+                    format!("Ask {} again", s.source.organisation),
+                );
+                view! {
+                    <button type="button" class="mcr-retry" aria-label=label
+                        on:click=move |_| retry.run(id.clone())>"Try again"</button>
+                }
+            });
+            let kind = format!(" ({})", kind_text(s.source.kind));
             let notes = notes(&s)
                 .into_iter()
                 .map(|n| view! { <span class="mcr-source-note">{n}</span> })
@@ -93,8 +131,10 @@ pub fn SourceList(
             view! {
                 <li class=class>
                     <span class="mcr-source-name">{s.source.organisation}</span>
+                    <span class="mcr-source-kind">{kind}</span>
                     " — "
                     <span class="mcr-source-state">{text}</span>
+                    {retry}
                     {notes}
                 </li>
             }

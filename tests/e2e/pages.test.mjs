@@ -69,6 +69,10 @@ test('the demo page: no accessibility violation, CSP in force, screenshot kept',
     assert.ok(response.headers()['content-security-policy'].includes('frame-ancestors'));
     await demo.complete();
     await demo.commentsReady();
+    // Every folded section opened, so the comparison tables and trend plots are checked too.
+    await page.evaluate(() => {
+      for (const d of document.querySelector('mcr-panel').shadowRoot.querySelectorAll('details')) d.open = true;
+    });
     assert.deepEqual(await violations(page), []);
     // The page itself (panel, wasm, patient list, simulator controls) breaks no rule.
     await page.locator('#epr-patient-list button').first().waitFor();

@@ -654,3 +654,101 @@ async fn a_view_of_someone_sharing_the_users_surname_is_marked_for_the_snooping_
     assert!(marked(&nhs), "{views:?}");
     assert!(!marked(&other_nhs), "{views:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_source_can_be_asked_again_alone_and_the_retry_is_audited() {
+    let r = region(5_000).await;
+    let p = r.patient_with_providers(1);
+    let hospital = PROVIDERS[p.providers[0]].ods;
+    r.sim.state.faults.add(FaultRule {
+        source: hospital.to_string(),
+        latency: None,
+        fault: Some(Fault::Status { status: 500 }),
+        rate: 1.0,
+    });
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    let first = r.record(&token, &ctx).await;
+    let failed = first
+        .sources
+        .iter()
+        .find(|s| s.source.ods_code == hospital)
+        .expect("the hospital was asked");
+    assert_eq!(failed.state, SourceState::Failed);
+    let id = failed.source.id.clone();
+
+    // The source recovers; the retry asks it and nobody else.
+    r.sim.state.faults.replace(vec![]);
+    let resp = r
+        .http
+        .get(format!(
+            "{}/api/v1/contexts/{ctx}/record?source={id}",
+            r.base
+        ))
+        .header("Accept", "application/x-ndjson")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let events: Vec<RecordEvent> = resp
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let located: Vec<&str> = events
+        .iter()
+        .find_map(|e| match e {
+            RecordEvent::Located { sources, .. } => {
+                Some(sources.iter().map(|s| s.id.as_str()).collect())
+            }
+            _ => None,
+        })
+        .expect("a located event");
+    assert_eq!(located, [id.as_str()]);
+    let answered: Vec<(String, SourceState, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RecordEvent::Source { status, sections } => Some((
+                status.source.id.clone(),
+                status.state,
+                sections.iter().map(|s| s.entries.len()).sum(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered.len(), 1);
+    assert_eq!(
+        (answered[0].0.as_str(), answered[0].1),
+        (id.as_str(), SourceState::Answered)
+    );
+    assert!(answered[0].2 > 0, "the hospital's entries arrive");
+    assert!(matches!(events.last(), Some(RecordEvent::Complete)));
+
+    let mut db = r.db().await;
+    let retries: Vec<(Option<String>,)> = sqlx::query_as(
+        "SELECT detail FROM audit WHERE action = 'record.view' AND detail LIKE 'retry; %'",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(retries.len(), 1, "the retry has its own access row");
+    assert!(retries[0].0.as_deref().unwrap().contains(&id));
+
+    // A source the record is not located at, or a malformed query, is refused.
+    for (query, status) in [
+        ("source=nowhere", 404),
+        ("source=a%20b", 400),
+        ("other=1", 400),
+    ] {
+        let resp = r
+            .http
+            .get(format!("{}/api/v1/contexts/{ctx}/record?{query}", r.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{query}");
+    }
+}

@@ -153,12 +153,13 @@ pub fn document() -> Value {
             RECORD: {"get": {
                 "summary": "the record: NDJSON events as sources answer, the whole record as JSON, or a FHIR R4 Bundle",
                 "security": [{"user": []}],
-                "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "source", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}, "description": "ask only this located source (a retry of one that failed)"}],
                 "responses": responses(json!({"200": {"description": "the record", "content": {
                     "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/RecordEvent"}},
                     "application/json": {"schema": {"$ref": "#/components/schemas/Record"}},
                     "application/fhir+json": {"schema": {"type": "object"}},
-                }}}), &["401", "404", "503"]),
+                }}}), &["400", "401", "404", "503"]),
             }},
             COMMENTS: {
                 "get": {"summary": "the comments on this patient's record, oldest first (clinicians and social workers)", "security": [{"user": []}],

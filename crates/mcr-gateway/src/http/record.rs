@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use mcr_model::{Record, RecordEvent};
@@ -40,15 +40,42 @@ const RULE: Rule = Rule {
     dissent_applies: true,
 };
 
-/// The record for a context: every located source asked at once; with `Accept:
-/// application/x-ndjson` each source's data is sent as it arrives, otherwise the whole
-/// record once every source has finished. The access row is committed first.
+/// Reads the record's query: nothing, or `source=ID` to ask only that located source
+/// (the panel's retry of a source that failed). Anything else is a 400.
+pub fn only_source(query: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    let refuse = || {
+        AppError::bad_request(
+            "invalid_query",
+            "the record takes no query, or only source=ID to ask one located source again",
+        )
+    };
+    let id = query.strip_prefix("source=").ok_or_else(refuse)?;
+    let valid = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if valid {
+        Ok(Some(id.to_string()))
+    } else {
+        Err(refuse())
+    }
+}
+
+/// The record for a context: every located source asked at once (or, with
+/// `?source=ID`, only that one); with `Accept: application/x-ndjson` each source's data
+/// is sent as it arrives, otherwise the whole record once every source has finished.
+/// The access row is committed before any event is sent.
 #[tracing::instrument(skip_all)]
 pub async fn get_record(
     State(state): State<AppState>,
     Path(ctx): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let only = only_source(query.as_deref())?;
     let Access {
         claims,
         context,
@@ -59,22 +86,32 @@ pub async fn get_record(
     // when the demographics service has said which it is.
     // A kind of source outside the role's dataset is neither asked nor named.
     let dataset = policy::dataset_for(claims.role.as_deref());
-    let shown = |kind| dataset.is_none_or(|d| d.shows_source(kind));
+    let shown = |source: &crate::sources::Source| {
+        dataset.is_none_or(|d| d.shows_source(source.reference.kind))
+            && only.as_ref().is_none_or(|id| *id == source.reference.id)
+    };
     let mut fetches = Fetches::default();
     for source in state.locator.pointer_sources(&nhs).await? {
-        if shown(source.reference.kind) {
+        if shown(&source) {
             fetches.ask(source, &nhs, &claims, false);
         }
     }
     let registration = state.locator.registration(&nhs).await;
     if let Some(practice) = registration.practice
-        && shown(practice.reference.kind)
+        && shown(&practice)
     {
         fetches.ask(practice, &nhs, &claims, true);
     }
+    if only.is_some() && fetches.asked().is_empty() {
+        return Err(AppError::NotFound {
+            code: "source_not_located",
+            message: "that source is not one this patient's record is located at".into(),
+        });
+    }
     let asked: Vec<&str> = fetches.asked().iter().map(|s| s.id.as_str()).collect();
     let mut detail = format!(
-        "{}asking: {}",
+        "{}{}asking: {}",
+        if only.is_some() { "retry; " } else { "" },
         grant
             .as_ref()
             .map(|g| format!("break-glass {}; ", g.id))

@@ -1,0 +1,91 @@
+//! The medication comparison table: the GP's current medicines against each hospital's
+//! latest list, one row per medicine with both entries as recorded (see
+//! [`crate::compare`]).
+
+use leptos::prelude::*;
+use mcr_model::Entry;
+
+use crate::compare::{Comparison, Row, compare};
+use crate::dates::{display_date, today_iso};
+
+fn cell(e: Option<Entry>, missing: &'static str) -> impl IntoView {
+    match e {
+        Some(e) => {
+            let date = e.date.as_deref().map(display_date);
+            view! {
+                <td>
+                    <span class="mcr-entry-title">{e.title}</span>
+                    {e.detail.map(|d| view! { <span class="mcr-entry-detail">{d}</span> })}
+                    {date.map(|d| view! { <span class="mcr-entry-meta">{d}</span> })}
+                </td>
+            }
+            .into_any()
+        }
+        None => view! { <td class="mcr-empty">{missing}</td> }.into_any(),
+    }
+}
+
+fn row(r: Row) -> impl IntoView {
+    let class = format!("mcr-change mcr-change--{}", r.change.slug());
+    view! {
+        <tr class=class>
+            <th scope="row">{r.change.label()}</th>
+            {cell(r.gp, "Not current at the GP")}
+            {cell(r.hospital, "Not on this list")}
+        </tr>
+    }
+}
+
+fn table(c: Comparison) -> impl IntoView {
+    let caption = match c.list_date.as_deref() {
+        Some(d) => format!(
+            "GP current medicines and {} list of {}",
+            c.hospital.organisation,
+            display_date(d)
+        ),
+        None => format!("GP current medicines and {} list", c.hospital.organisation),
+    };
+    let hospital = c.hospital.organisation.clone();
+    view! {
+        <table class="mcr-compare">
+            <caption>{caption}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Change"</th>
+                    <th scope="col">"GP record"</th>
+                    <th scope="col">{hospital}</th>
+                </tr>
+            </thead>
+            <tbody>{c.rows.into_iter().map(row).collect_view()}</tbody>
+        </table>
+    }
+}
+
+/// The comparison for a Medications section; nothing unless the GP and at least one
+/// other service both have medication entries.
+#[component]
+pub fn MedicationComparison(
+    /// The section's entries from every source.
+    entries: Vec<Entry>,
+) -> impl IntoView {
+    let has_gp = entries
+        .iter()
+        .any(|e| e.source.kind == mcr_model::SourceKind::GpPractice);
+    let comparisons = if has_gp {
+        compare(&entries, &today_iso())
+    } else {
+        vec![]
+    };
+    (!comparisons.is_empty()).then(|| {
+        view! {
+            <details class="mcr-comparison" open=true>
+                <summary><h4>"GP and hospital medicines compared"</h4></summary>
+                <p class="mcr-legend">
+                    "Matched by code, then by medicine name; each side as its source recorded it. "
+                    "A medicine missing from a hospital's list may not have been stopped."
+                </p>
+                {comparisons.into_iter().map(table).collect_view()}
+            </details>
+        }
+    })
+}

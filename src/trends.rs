@@ -1,0 +1,295 @@
+//! Results grouped by test across sources, for the trend plots: each group's numeric
+//! values in date order with their source, reference range and abnormal flag.
+//!
+//! A group is the test's first code (system and code), or its name when it has no code.
+//! Values in a unit other than the group's most common one are left out of the plot
+//! (they are still listed in the section), so a plot never mixes units.
+
+use mcr_model::{Entry, SourceKind};
+
+/// One plotted result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The result's day, ISO 8601 (`YYYY-MM-DD`).
+    pub date: String,
+    /// Its value.
+    pub value: f64,
+    /// The source organisation.
+    pub organisation: String,
+    /// Whether it came from a GP practice (drawn as a circle) or elsewhere (a square).
+    pub from_gp: bool,
+    /// Outside its reference range, or flagged abnormal by the source.
+    pub abnormal: bool,
+}
+
+/// One test's results across sources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    /// The test's name.
+    pub title: String,
+    /// The unit of every plotted value (may be empty).
+    pub unit: String,
+    /// The reference range, when the latest result with one gives it.
+    pub range: Option<(f64, f64)>,
+    /// Points, oldest first.
+    pub points: Vec<Point>,
+}
+
+impl Trend {
+    /// How many distinct organisations the points come from.
+    pub fn source_count(&self) -> usize {
+        let mut orgs: Vec<&str> = self
+            .points
+            .iter()
+            .map(|p| p.organisation.as_str())
+            .collect();
+        orgs.sort_unstable();
+        orgs.dedup();
+        orgs.len()
+    }
+}
+
+/// Splits `"48 mmol/mol"` into `(48.0, "mmol/mol")`; `None` when it does not start with
+/// a number (`"<5"`, `"Positive"`, `"140/90 mmHg"`).
+pub fn parse_value(text: &str) -> Option<(f64, String)> {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && c == '-')))
+        .map_or(text.len(), |(i, _)| i);
+    let number: f64 = text[..end].parse().ok()?;
+    let unit = text[end..].trim();
+    if unit.starts_with('/') || !number.is_finite() {
+        return None;
+    }
+    Some((number, unit.to_string()))
+}
+
+/// Reads a reference range such as `"20-41 mmol/mol"`, `"3.5 – 5.3"` or
+/// `"20 mmol/mol – 41 mmol/mol"` (the gateway's form of a FHIR low and high).
+pub fn parse_range(text: &str) -> Option<(f64, f64)> {
+    let text = text.trim();
+    let split = text
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c == '-' || c == '–')?;
+    let (low, _) = parse_value(&text[..split.0])?;
+    let (high, _) = parse_value(&text[split.0 + split.1.len_utf8()..])?;
+    (low <= high).then_some((low, high))
+}
+
+fn flagged_abnormal(detail: Option<&str>) -> bool {
+    detail.is_some_and(|d| {
+        let d = d.to_ascii_lowercase();
+        ["high", "low", "abnormal", "critical"]
+            .iter()
+            .any(|w| d.split(|c: char| !c.is_ascii_alphabetic()).any(|x| x == *w))
+    })
+}
+
+fn group_key(e: &Entry) -> String {
+    e.codes
+        .iter()
+        .find_map(|c| {
+            c.code
+                .as_ref()
+                .map(|code| format!("{}|{code}", c.system.as_deref().unwrap_or("")))
+        })
+        .unwrap_or_else(|| e.title.trim().to_lowercase())
+}
+
+/// The tests with at least two plottable results, in order of their latest result,
+/// newest first.
+pub fn trends(entries: &[Entry]) -> Vec<Trend> {
+    struct Group<'a> {
+        key: String,
+        entries: Vec<(&'a Entry, f64, String)>,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    for e in entries {
+        let (Some(value), Some(_)) = (e.value.as_deref().and_then(parse_value), &e.date) else {
+            continue;
+        };
+        let key = group_key(e);
+        match groups.iter_mut().find(|g| g.key == key) {
+            Some(g) => g.entries.push((e, value.0, value.1)),
+            None => groups.push(Group {
+                key,
+                entries: vec![(e, value.0, value.1)],
+            }),
+        }
+    }
+    let mut out: Vec<Trend> = groups
+        .into_iter()
+        .filter_map(|g| {
+            let unit = most_common_unit(&g.entries);
+            let mut kept: Vec<&(&Entry, f64, String)> =
+                g.entries.iter().filter(|(_, _, u)| *u == unit).collect();
+            if kept.len() < 2 {
+                return None;
+            }
+            kept.sort_by(|a, b| a.0.date.cmp(&b.0.date));
+            let range = kept
+                .iter()
+                .rev()
+                .find_map(|(e, _, _)| e.reference_range.as_deref().and_then(parse_range));
+            let points = kept
+                .iter()
+                .map(|(e, v, _)| {
+                    let own_range = e.reference_range.as_deref().and_then(parse_range);
+                    let outside = own_range.is_some_and(|(lo, hi)| *v < lo || *v > hi);
+                    Point {
+                        date: e
+                            .date
+                            .as_deref()
+                            .unwrap_or_default()
+                            .chars()
+                            .take(10)
+                            .collect(),
+                        value: *v,
+                        organisation: e.source.organisation.clone(),
+                        from_gp: e.source.kind == SourceKind::GpPractice,
+                        abnormal: outside || flagged_abnormal(e.detail.as_deref()),
+                    }
+                })
+                .collect();
+            Some(Trend {
+                title: kept
+                    .last()
+                    .map(|(e, _, _)| e.title.clone())
+                    .unwrap_or_default(),
+                unit,
+                range,
+                points,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let last = |t: &Trend| t.points.last().map(|p| p.date.clone());
+        last(b).cmp(&last(a)).then_with(|| a.title.cmp(&b.title))
+    });
+    out
+}
+
+fn most_common_unit(entries: &[(&Entry, f64, String)]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (_, _, u) in entries {
+        match counts.iter_mut().find(|(x, _)| x == u) {
+            Some(c) => c.1 += 1,
+            None => counts.push((u, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(u, _)| u.to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use mcr_model::{Coding, SourceRef};
+
+    use super::*;
+
+    fn source(id: &str, kind: SourceKind) -> SourceRef {
+        SourceRef {
+            id: id.into(),
+            organisation: format!("{id} org"),
+            ods_code: id.into(),
+            kind,
+        }
+    }
+
+    fn result(src: &SourceRef, code: &str, date: &str, value: &str, range: Option<&str>) -> Entry {
+        let mut e = Entry::new(format!("{}-{date}", src.id), src.clone(), "HbA1c");
+        e.codes = vec![Coding {
+            system: Some("http://loinc.org".into()),
+            code: Some(code.into()),
+            display: None,
+        }];
+        e.date = Some(date.into());
+        e.value = Some(value.into());
+        e.reference_range = range.map(str::to_string);
+        e
+    }
+
+    #[test]
+    fn values_and_ranges_are_read_and_others_refused() {
+        assert_eq!(parse_value("48 mmol/mol"), Some((48.0, "mmol/mol".into())));
+        assert_eq!(parse_value("4.2"), Some((4.2, String::new())));
+        assert_eq!(parse_value("-1.5 SD"), Some((-1.5, "SD".into())));
+        assert_eq!(parse_value("<5 mg/L"), None);
+        assert_eq!(parse_value("140/90 mmHg"), None);
+        assert_eq!(parse_value("Positive"), None);
+        assert_eq!(parse_range("20-41 mmol/mol"), Some((20.0, 41.0)));
+        assert_eq!(parse_range("3.5 – 5.3"), Some((3.5, 5.3)));
+        assert_eq!(parse_range("20 mmol/mol – 41 mmol/mol"), Some((20.0, 41.0)));
+        assert_eq!(parse_range("-2-2"), Some((-2.0, 2.0)));
+        assert_eq!(parse_range(">90"), None);
+        assert_eq!(parse_range("9-3"), None);
+    }
+
+    #[test]
+    fn results_from_both_sources_make_one_trend_in_date_order() {
+        let gp = source("gp", SourceKind::GpPractice);
+        let rr8 = source("rr8", SourceKind::AcuteTrust);
+        let entries = vec![
+            result(
+                &gp,
+                "4548-4",
+                "2025-06-01",
+                "52 mmol/mol",
+                Some("20-41 mmol/mol"),
+            ),
+            result(
+                &rr8,
+                "4548-4",
+                "2026-03-10T09:00:00Z",
+                "61 mmol/mol",
+                Some("20-41 mmol/mol"),
+            ),
+            result(
+                &gp,
+                "4548-4",
+                "2024-06-01",
+                "40 mmol/mol",
+                Some("20-41 mmol/mol"),
+            ),
+            // Another unit is left out of the plot rather than mixed in.
+            result(&rr8, "4548-4", "2026-01-01", "7.1 %", None),
+            // One value of a test is not a trend.
+            result(&gp, "2345-7", "2026-01-01", "5.1 mmol/L", None),
+        ];
+        let out = trends(&entries);
+        assert_eq!(out.len(), 1);
+        let t = &out[0];
+        assert_eq!((t.unit.as_str(), t.range), ("mmol/mol", Some((20.0, 41.0))));
+        let seen: Vec<(&str, f64, bool, bool)> = t
+            .points
+            .iter()
+            .map(|p| (p.date.as_str(), p.value, p.from_gp, p.abnormal))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("2024-06-01", 40.0, true, false),
+                ("2025-06-01", 52.0, true, true),
+                ("2026-03-10", 61.0, false, true),
+            ]
+        );
+        assert_eq!(t.source_count(), 2);
+    }
+
+    #[test]
+    fn a_source_flag_marks_a_result_abnormal_without_a_range() {
+        let gp = source("gp", SourceKind::GpPractice);
+        let mut a = result(&gp, "1", "2026-01-01", "5 x", None);
+        a.detail = Some("High".into());
+        let mut b = result(&gp, "1", "2026-02-01", "4 x", None);
+        b.detail = Some("Highly unlikely to matter".into());
+        let out = trends(&[a, b]);
+        let flags: Vec<bool> = out[0].points.iter().map(|p| p.abnormal).collect();
+        assert_eq!(flags, [true, false]);
+    }
+}
