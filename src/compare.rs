@@ -22,6 +22,8 @@ pub enum Change {
     DoseChanged,
     /// On both, the same.
     Unchanged,
+    /// Current at the GP, started after the hospital's list was written.
+    StartedSinceList,
     /// Current at the GP, not on the hospital's list (which says nothing either way).
     NotOnHospitalList,
 }
@@ -34,6 +36,7 @@ impl Change {
             Change::Stopped => "Stopped in hospital",
             Change::DoseChanged => "Dose changed",
             Change::Unchanged => "Unchanged",
+            Change::StartedSinceList => "Started by the GP since this list",
             Change::NotOnHospitalList => "Not on the hospital's list",
         }
     }
@@ -45,6 +48,7 @@ impl Change {
             Change::Stopped => "stopped",
             Change::DoseChanged => "dose-changed",
             Change::Unchanged => "unchanged",
+            Change::StartedSinceList => "gp-since",
             Change::NotOnHospitalList => "gp-only",
         }
     }
@@ -185,14 +189,14 @@ pub fn compare(entries: &[Entry], today: &str) -> Vec<Comparison> {
             let (list_date, list) = latest_list(&own);
             Comparison {
                 hospital: h.clone(),
-                list_date,
-                rows: rows(&gp, &list),
+                list_date: list_date.clone(),
+                rows: rows(&gp, &list, list_date.as_deref()),
             }
         })
         .collect()
 }
 
-fn rows(gp: &[&Entry], list: &[&Entry]) -> Vec<Row> {
+fn rows(gp: &[&Entry], list: &[&Entry], list_date: Option<&str>) -> Vec<Row> {
     let mut used = vec![false; list.len()];
     let mut out = Vec::new();
     for g in gp {
@@ -220,7 +224,10 @@ fn rows(gp: &[&Entry], list: &[&Entry]) -> Vec<Row> {
                 }
             }
             None => Row {
-                change: Change::NotOnHospitalList,
+                change: match (g.date.as_deref().map(day), list_date) {
+                    (Some(started), Some(list)) if started > list => Change::StartedSinceList,
+                    _ => Change::NotOnHospitalList,
+                },
                 gp: Some((*g).clone()),
                 hospital: None,
             },
@@ -295,6 +302,7 @@ mod tests {
             med(&gp, "Ramipril 2.5mg capsules", "2", "2024-01-01"),
             med(&gp, "Simvastatin 40mg tablets", "3", "2024-01-01"),
             med(&gp, "Aspirin 75mg dispersible tablets", "4", "2024-01-01"),
+            med(&gp, "Amlodipine 5mg tablets", "10", "2026-06-01"),
             // An older discharge is not the list compared.
             discharge(med(&rr8, "Amoxicillin 500mg capsules", "9", "2025-01-10")),
             discharge(med(&rr8, "Metformin 500mg tablets", "1", "2026-03-12")),
@@ -319,6 +327,7 @@ mod tests {
                 (Change::Stopped, "Simvastatin 40mg tablets".into()),
                 (Change::DoseChanged, "Ramipril 2.5mg capsules".into()),
                 (Change::Unchanged, "Metformin 500mg tablets".into()),
+                (Change::StartedSinceList, "Amlodipine 5mg tablets".into()),
                 (
                     Change::NotOnHospitalList,
                     "Aspirin 75mg dispersible tablets".into()

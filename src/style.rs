@@ -87,6 +87,7 @@ button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-v
 .mcr-compare td > span { display: block; }
 .mcr-change th[scope=row] { white-space: nowrap; }
 .mcr-change--started th, .mcr-change--stopped th, .mcr-change--dose-changed th { color: #8a4f00; border-left: 4px solid #ffb81c; }
+.mcr-change--gp-since th { color: #005eb8; }
 .mcr-change--unchanged th { color: #4c6272; font-weight: normal; }
 .mcr-trend-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0.6rem 1rem; }
 .mcr-trend { margin: 0; }

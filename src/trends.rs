@@ -1,7 +1,9 @@
 //! Results grouped by test across sources, for the trend plots: each group's numeric
 //! values in date order with their source, reference range and abnormal flag.
 //!
-//! A group is the test's first code (system and code), or its name when it has no code.
+//! A group is the test's code, or its name when it has no code. GP practices code
+//! results in SNOMED CT and hospital laboratories mostly in LOINC, so common tests are
+//! mapped to one group through [`SAME_TEST`]: the same test plots across sources.
 //! Values in a unit other than the group's most common one are left out of the plot
 //! (they are still listed in the section), so a plot never mixes units.
 
@@ -87,14 +89,49 @@ fn flagged_abnormal(detail: Option<&str>) -> bool {
     })
 }
 
+const LOINC: &str = "http://loinc.org";
+const SNOMED: &str = "http://snomed.info/sct";
+
+/// Common laboratory tests as (LOINC, SNOMED CT UK) code pairs that name the same test
+/// in the same unit.
+pub const SAME_TEST: &[(&str, &str)] = &[
+    ("59261-8", "999791000000106"),  // HbA1c (IFCC), mmol/mol
+    ("62238-1", "1011481000000105"), // eGFR (CKD-EPI), mL/min/1.73 m2
+    ("14682-9", "1000731000000107"), // creatinine, umol/L
+    ("2951-2", "1000661000000107"),  // sodium, mmol/L
+    ("2823-3", "1000651000000109"),  // potassium, mmol/L
+    ("14647-2", "1005671000000105"), // total cholesterol, mmol/L
+    ("14646-4", "1005681000000107"), // HDL cholesterol, mmol/L
+    ("718-7", "1022431000000105"),   // haemoglobin, g/L
+    ("6690-2", "1022541000000102"),  // white cell count, 10*9/L
+    ("777-3", "1022651000000100"),   // platelets, 10*9/L
+    ("787-2", "1022491000000106"),   // MCV, fL
+    ("751-8", "1022551000000104"),   // neutrophils, 10*9/L
+    ("1988-5", "135842001"),         // C-reactive protein, mg/L
+    ("29463-7", "27113001"),         // body weight, kg
+];
+
 fn group_key(e: &Entry) -> String {
+    let coded = |c: &mcr_model::Coding| {
+        let code = c.code.as_deref()?.trim();
+        let system = c.system.as_deref().unwrap_or("");
+        // A SNOMED CT code with a LOINC equivalent groups under the LOINC code.
+        let loinc = match system {
+            SNOMED => SAME_TEST.iter().find(|(_, s)| *s == code).map(|(l, _)| *l),
+            LOINC => Some(code),
+            _ => None,
+        };
+        Some(match loinc {
+            Some(l) => format!("{LOINC}|{l}"),
+            None => format!("{system}|{code}"),
+        })
+    };
+    // A coding that has an equivalent wins over one that does not.
     e.codes
         .iter()
-        .find_map(|c| {
-            c.code
-                .as_ref()
-                .map(|code| format!("{}|{code}", c.system.as_deref().unwrap_or("")))
-        })
+        .filter_map(coded)
+        .find(|k| k.starts_with(LOINC))
+        .or_else(|| e.codes.iter().find_map(coded))
         .unwrap_or_else(|| e.title.trim().to_lowercase())
 }
 
@@ -279,6 +316,22 @@ mod tests {
             ]
         );
         assert_eq!(t.source_count(), 2);
+    }
+
+    #[test]
+    fn a_gp_snomed_result_and_a_hospital_loinc_result_of_the_same_test_plot_together() {
+        let gp = source("gp", SourceKind::GpPractice);
+        let rr8 = source("rr8", SourceKind::AcuteTrust);
+        let mut a = result(&gp, "999791000000106", "2025-01-01", "50 mmol/mol", None);
+        a.codes[0].system = Some("http://snomed.info/sct".into());
+        let b = result(&rr8, "59261-8", "2026-01-01", "55 mmol/mol", None);
+        // A SNOMED CT code without an equivalent stays its own test.
+        let mut c = result(&gp, "123", "2025-01-01", "1 x", None);
+        c.codes[0].system = Some("http://snomed.info/sct".into());
+        let d = result(&rr8, "123", "2026-01-01", "2 x", None);
+        let out = trends(&[a, b, c, d]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].source_count(), 2);
     }
 
     #[test]

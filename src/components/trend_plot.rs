@@ -67,10 +67,29 @@ impl Scales {
     }
 }
 
+/// `v` rounded to `places` decimals (at most 3), written without the float formatting
+/// machinery of `core::fmt`, which would add kilobytes to the panel for a few labels.
+fn fixed(v: f64, places: u32) -> String {
+    let scale = 10i64.pow(places.min(3));
+    let n = (v * scale as f64).round() as i64;
+    let sign = if n < 0 { "-" } else { "" };
+    let (whole, frac) = (n.abs() / scale, n.abs() % scale);
+    if places == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{frac:0width$}", width = places as usize)
+    }
+}
+
 /// A number as a person writes it: no trailing `.0`, at most 2 decimals.
 fn number(v: f64) -> String {
-    let s = format!("{v:.2}");
+    let s = fixed(v, 2);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// An SVG coordinate, to a tenth of a unit.
+fn at(v: f64) -> String {
+    fixed(v, 1)
 }
 
 /// What the plot shows, in words: used as its accessible name and shown beneath it.
@@ -120,10 +139,10 @@ fn marker(s: &Scales, p: &Point) -> AnyView {
         "mcr-point"
     };
     if p.from_gp {
-        view! { <circle class=class cx=format!("{x:.1}") cy=format!("{y:.1}") r="3.5"/> }.into_any()
+        view! { <circle class=class cx=at(x) cy=at(y) r="3.5"/> }.into_any()
     } else {
         view! {
-            <rect class=class x=format!("{:.1}", x - 3.5) y=format!("{:.1}", y - 3.5)
+            <rect class=class x=at(x - 3.5) y=at(y - 3.5)
                 width="7" height="7"/>
         }
         .into_any()
@@ -137,14 +156,14 @@ fn plot(t: Trend) -> impl IntoView {
     let band = t.range.map(|(lo, hi)| {
         let (top, bottom) = (s.y(hi), s.y(lo));
         view! {
-            <rect class="mcr-range" x=LEFT.to_string() y=format!("{top:.1}")
-                width=(WIDTH - LEFT - RIGHT).to_string() height=format!("{:.1}", bottom - top)/>
+            <rect class="mcr-range" x=at(LEFT) y=at(top)
+                width=at(WIDTH - LEFT - RIGHT) height=at(bottom - top)/>
         }
     });
     let line = t
         .points
         .iter()
-        .map(|p| format!("{:.1},{:.1}", s.x(p), s.y(p.value)))
+        .map(|p| format!("{},{}", at(s.x(p)), at(s.y(p.value))))
         .collect::<Vec<_>>()
         .join(" ");
     let markers = t.points.iter().map(|p| marker(&s, p)).collect_view();
@@ -161,19 +180,19 @@ fn plot(t: Trend) -> impl IntoView {
     let axis_y = HEIGHT - BOTTOM;
     view! {
         <figure class="mcr-trend">
-            <svg class="mcr-trend-plot" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+            <svg class="mcr-trend-plot" viewBox=format!("0 0 {} {}", at(WIDTH), at(HEIGHT)) role="img"
                 aria-label=label.clone() preserveAspectRatio="xMinYMin meet">
                 {band}
-                <line class="mcr-axis" x1=LEFT.to_string() y1=TOP.to_string()
-                    x2=LEFT.to_string() y2=axis_y.to_string()/>
-                <line class="mcr-axis" x1=LEFT.to_string() y1=axis_y.to_string()
-                    x2=(WIDTH - RIGHT).to_string() y2=axis_y.to_string()/>
-                <text class="mcr-tick" x=(LEFT - 4.0).to_string() y=format!("{:.1}", TOP + 4.0)
+                <line class="mcr-axis" x1=at(LEFT) y1=at(TOP)
+                    x2=at(LEFT) y2=at(axis_y)/>
+                <line class="mcr-axis" x1=at(LEFT) y1=at(axis_y)
+                    x2=at(WIDTH - RIGHT) y2=at(axis_y)/>
+                <text class="mcr-tick" x=at(LEFT - 4.0) y=at(TOP + 4.0)
                     text-anchor="end">{number(s.high)}</text>
-                <text class="mcr-tick" x=(LEFT - 4.0).to_string() y=axis_y.to_string()
+                <text class="mcr-tick" x=at(LEFT - 4.0) y=at(axis_y)
                     text-anchor="end">{number(s.low)}</text>
-                <text class="mcr-tick" x=LEFT.to_string() y=(HEIGHT - 6.0).to_string()>{first}</text>
-                <text class="mcr-tick" x=(WIDTH - RIGHT).to_string() y=(HEIGHT - 6.0).to_string()
+                <text class="mcr-tick" x=at(LEFT) y=at(HEIGHT - 6.0)>{first}</text>
+                <text class="mcr-tick" x=at(WIDTH - RIGHT) y=at(HEIGHT - 6.0)
                     text-anchor="end">{last}</text>
                 <polyline class="mcr-trend-line" points=line/>
                 {markers}
@@ -237,6 +256,17 @@ mod tests {
             "HbA1c: 2 results from 1 source; latest 52.5 mmol/mol on 02-Jan-2026 (Leeds GP), \
              abnormal; reference range 20–41 mmol/mol; 1 abnormal"
         );
+    }
+
+    #[test]
+    fn numbers_are_written_without_float_formatting() {
+        assert_eq!(fixed(3.14159, 1), "3.1");
+        assert_eq!(fixed(-0.46, 1), "-0.5");
+        assert_eq!(fixed(2.0, 2), "2.00");
+        assert_eq!(fixed(0.04, 0), "0");
+        assert_eq!(number(52.5), "52.5");
+        assert_eq!(number(41.0), "41");
+        assert_eq!(number(0.125), "0.13");
     }
 
     #[test]

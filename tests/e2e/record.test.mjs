@@ -74,6 +74,8 @@ test('a failed hospital offers "Try again", which asks it alone once it is back'
     await setFaults([]);
   }
   const demo = new DemoPage(page);
+  const sourcesBefore = await page.locator('mcr-panel .mcr-source').count();
+  const problemsBefore = await page.locator('mcr-panel .mcr-source--problem').count();
   const retry = page.locator('mcr-panel .mcr-source--problem .mcr-retry').first();
   const name = await page.locator('mcr-panel .mcr-source--problem .mcr-source-name').first().innerText();
   assert.equal(await retry.getAttribute('aria-label'), `Ask ${name} again`);
@@ -84,8 +86,9 @@ test('a failed hospital offers "Try again", which asks it alone once it is back'
   const answered = page.locator('mcr-panel .mcr-source--answered', { hasText: name });
   await answered.waitFor({ timeout: 15000 });
   await demo.section('medications').locator('.mcr-column--other .mcr-entry', { hasText: name }).first().waitFor();
-  // The other hospitals are still shown as failed: only the one asked again changed.
-  assert.ok(await page.locator('mcr-panel .mcr-source--problem').count() >= 1);
+  // Only the one asked again changed: every source is still listed, one fewer failed.
+  assert.equal(await page.locator('mcr-panel .mcr-source').count(), sourcesBefore);
+  assert.equal(await page.locator('mcr-panel .mcr-source--problem').count(), problemsBefore - 1);
   await page.close();
 });
 
@@ -98,7 +101,7 @@ test('GP and hospital medicines are compared and results plotted across sources'
   const changes = await comparison.locator('tbody th').allInnerTexts();
   assert.ok(changes.length > 0);
   for (const c of changes) {
-    assert.ok(['Started in hospital', 'Stopped in hospital', 'Dose changed', 'Unchanged', "Not on the hospital's list"].includes(c), c);
+    assert.ok(['Started in hospital', 'Stopped in hospital', 'Dose changed', 'Unchanged', 'Started by the GP since this list', "Not on the hospital's list"].includes(c), c);
   }
   const results = demo.section('results');
   await results.locator('summary').first().click();
@@ -106,5 +109,27 @@ test('GP and hospital medicines are compared and results plotted across sources'
   await plot.waitFor();
   assert.match(await plot.getAttribute('aria-label'), /^.+: \d+ results from \d+ sources?; latest /);
   assert.ok(await plot.locator('.mcr-point').count() >= 2);
+  await page.close();
+});
+
+test('the filter narrows every section as the reader types, and clearing it restores them', async () => {
+  const { page, demo } = await relaunched();
+  await demo.complete();
+  const meds = demo.section('medications');
+  const all = await meds.locator('.mcr-entry').count();
+  const word = (await meds.locator('.mcr-entry-title').first().innerText()).split(' ')[0];
+  await page.locator('mcr-panel .mcr-filter-text').fill(word.toLowerCase());
+  await page.waitForFunction(() => /match/.test(document.querySelector('mcr-panel').shadowRoot.querySelector('.mcr-section--medications .mcr-count').textContent));
+  const titles = await meds.locator('.mcr-column .mcr-entry-title').allInnerTexts();
+  assert.ok(titles.length > 0 && titles.length < all, `${titles.length} of ${all}`);
+  for (const t of titles) assert.match(t.toLowerCase(), new RegExp(word.toLowerCase()));
+  assert.match(await meds.locator('.mcr-count').innerText(), new RegExp(`\\(${titles.length} of \\d+ match\\)`));
+  // A section with entries none of which match says so, not "None recorded".
+  const problems = await demo.section('problems').locator('.mcr-empty').allInnerTexts();
+  for (const p of problems) assert.doesNotMatch(p, /None recorded/);
+  // Typing is not lost while the panel is open, and clearing restores every entry.
+  assert.equal(await page.locator('mcr-panel .mcr-filter-text').inputValue(), word.toLowerCase());
+  await page.locator('mcr-panel .mcr-filter-clear').click();
+  await page.waitForFunction((n) => document.querySelector('mcr-panel').shadowRoot.querySelectorAll('.mcr-section--medications .mcr-entry').length === n, all);
   await page.close();
 });
