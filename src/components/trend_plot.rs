@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn numbers_are_written_without_float_formatting() {
-        assert_eq!(fixed(3.14159, 1), "3.1");
+        assert_eq!(fixed(3.26, 1), "3.3");
         assert_eq!(fixed(-0.46, 1), "-0.5");
         assert_eq!(fixed(2.0, 2), "2.00");
         assert_eq!(fixed(0.04, 0), "0");
