@@ -69,12 +69,32 @@ fn network(e: gloo_net::Error) -> LoadError {
 pub const PATIENT_MISMATCH: &str = "patient_mismatch";
 
 fn bearer(options: &PanelOptions) -> String {
-    format!("Bearer {}", options.token)
+    format!("Bearer {}", options.token.current())
 }
 
-/// Sends a request built for the gateway; a refusal becomes the gateway's own error.
-async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, LoadError> {
-    let response = request.map_err(network)?.send().await.map_err(network)?;
+/// Sends the request `build` makes with the current `Authorization` header; a refusal
+/// becomes the gateway's own error. When the host gave a `getToken` callback it is asked
+/// for the first token, and for a fresh one after a 401, and the request is sent once
+/// more.
+async fn send(
+    options: &PanelOptions,
+    build: impl Fn(&str) -> Result<Request, gloo_net::Error>,
+) -> Result<Response, LoadError> {
+    if options.token.current().is_empty() {
+        options.token.refresh().await;
+    }
+    let mut response = build(&bearer(options))
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    if response.status() == 401 && options.token.refresh().await {
+        response = build(&bearer(options))
+            .map_err(network)?
+            .send()
+            .await
+            .map_err(network)?;
+    }
     if !response.ok() {
         return Err(error_from(response).await);
     }
@@ -98,11 +118,18 @@ pub async fn open_context(
         reason: options.reason.clone(),
         birth_date: options.birth_date.clone(),
     };
-    let request = Request::post(&format!("{}/api/v1/contexts", options.gateway_url))
-        .header("Authorization", &bearer(options))
-        .abort_signal(signal)
-        .json(&body);
-    let created: ContextCreated = send(request).await?.json().await.map_err(network)?;
+    let url = format!("{}/api/v1/contexts", options.gateway_url);
+    let request = |auth: &str| {
+        Request::post(&url)
+            .header("Authorization", auth)
+            .abort_signal(signal)
+            .json(&body)
+    };
+    let created: ContextCreated = send(options, request)
+        .await?
+        .json()
+        .await
+        .map_err(network)?;
     Ok((nhs, created.context_id))
 }
 
@@ -131,15 +158,18 @@ pub async fn stream_record(
     let query = only
         .map(|id| format!("?source={}", js_sys::encode_uri_component(id)))
         .unwrap_or_default();
-    let request = Request::get(&format!(
+    let url = format!(
         "{}/api/v1/contexts/{context_id}/record{query}",
         options.gateway_url
-    ))
-    .header("Authorization", &bearer(options))
-    .header("Accept", "application/x-ndjson")
-    .abort_signal(signal)
-    .build();
-    let response = send(request).await?;
+    );
+    let request = |auth: &str| {
+        Request::get(&url)
+            .header("Authorization", auth)
+            .header("Accept", "application/x-ndjson")
+            .abort_signal(signal)
+            .build()
+    };
+    let response = send(options, request).await?;
     let body = response
         .body()
         .ok_or_else(|| LoadError::new("network", "the gateway sent no record"))?;
@@ -191,11 +221,14 @@ pub async fn load_comments(
     context_id: &str,
     signal: Option<&AbortSignal>,
 ) -> Result<Comments, LoadError> {
-    let request = Request::get(&comments_url(options, context_id))
-        .header("Authorization", &bearer(options))
-        .abort_signal(signal)
-        .build();
-    send(request).await?.json().await.map_err(network)
+    let url = comments_url(options, context_id);
+    let request = |auth: &str| {
+        Request::get(&url)
+            .header("Authorization", auth)
+            .abort_signal(signal)
+            .build()
+    };
+    send(options, request).await?.json().await.map_err(network)
 }
 
 /// Posts a comment with idempotency key `key`: resending the same key after a failure
@@ -207,12 +240,15 @@ pub async fn post_comment(
     comment: &NewCommentRequest,
     signal: Option<&AbortSignal>,
 ) -> Result<CommentView, LoadError> {
-    let request = Request::post(&comments_url(options, context_id))
-        .header("Authorization", &bearer(options))
-        .header(mcr_model::comments::IDEMPOTENCY_KEY_HEADER, key)
-        .abort_signal(signal)
-        .json(comment);
-    send(request).await?.json().await.map_err(network)
+    let url = comments_url(options, context_id);
+    let request = |auth: &str| {
+        Request::post(&url)
+            .header("Authorization", auth)
+            .header(mcr_model::comments::IDEMPOTENCY_KEY_HEADER, key)
+            .abort_signal(signal)
+            .json(comment)
+    };
+    send(options, request).await?.json().await.map_err(network)
 }
 
 /// Retracts the reader's own comment `id`.
@@ -222,14 +258,14 @@ pub async fn retract_comment(
     id: &str,
     signal: Option<&AbortSignal>,
 ) -> Result<(), LoadError> {
-    let request = Request::post(&format!(
-        "{}/{id}/retract",
-        comments_url(options, context_id)
-    ))
-    .header("Authorization", &bearer(options))
-    .abort_signal(signal)
-    .build();
-    send(request).await.map(drop)
+    let url = format!("{}/{id}/retract", comments_url(options, context_id));
+    let request = |auth: &str| {
+        Request::post(&url)
+            .header("Authorization", auth)
+            .abort_signal(signal)
+            .build()
+    };
+    send(options, request).await.map(drop)
 }
 
 /// Breaks the glass in context `context_id`, giving `reason`.
@@ -238,15 +274,19 @@ pub async fn break_glass(
     context_id: &str,
     reason: &str,
 ) -> Result<GrantView, LoadError> {
-    let request = Request::post(&format!(
+    let url = format!(
         "{}/api/v1/contexts/{context_id}/break-glass",
         options.gateway_url
-    ))
-    .header("Authorization", &bearer(options))
-    .json(&BreakGlassRequest {
+    );
+    let body = BreakGlassRequest {
         reason: reason.to_string(),
-    });
-    send(request).await?.json().await.map_err(network)
+    };
+    let request = |auth: &str| {
+        Request::post(&url)
+            .header("Authorization", auth)
+            .json(&body)
+    };
+    send(options, request).await?.json().await.map_err(network)
 }
 
 /// Ends context `context_id` (and any break-glass grant in it) without waiting for the

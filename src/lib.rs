@@ -77,7 +77,8 @@ impl PanelHandle {
 
 /// Mounts the panel into `element`'s (open) shadow root, creating it if needed.
 ///
-/// `options` is a JS object: `{ gatewayUrl, nhsNumber, token }`, optionally with
+/// `options` is a JS object: `{ gatewayUrl, nhsNumber, token }` (or `getToken`, a
+/// function returning the token or a promise of it, called again after a 401), optionally with
 /// `hostDemographics: { familyName, birthDate }` (cross-checked against the record),
 /// `staleAfterMinutes` (default 10), and for a portal search `reason` and `birthDate`.
 #[wasm_bindgen]
@@ -119,6 +120,10 @@ export function define_mcr_panel(mount) {
     // The token is a property only: attributes are visible in the DOM.
     set token(v) { this.#options.token = v; this.#render(); }
     get token() { return undefined; }
+    // Or a function returning the token (or a promise of it): called for the first
+    // token and again whenever the gateway answers 401, so the host can refresh it.
+    set getToken(f) { this.#options.getToken = f; this.#render(); }
+    get getToken() { return undefined; }
     set nhsNumber(v) { this.#options.nhsNumber = v; this.#render(); }
     get nhsNumber() { return this.#options.nhsNumber; }
     set gatewayUrl(v) { this.#options.gatewayUrl = v; this.#render(); }
@@ -147,10 +152,10 @@ export function define_mcr_panel(mount) {
     #unmount() { if (this.#handle) { this.#handle.unmount(); this.#handle.free(); this.#handle = null; } }
     #render() {
       if (!this.isConnected) return;
-      const o = { gatewayUrl: this.gatewayUrl, nhsNumber: this.#options.nhsNumber, token: this.#options.token,
+      const o = { gatewayUrl: this.gatewayUrl, nhsNumber: this.#options.nhsNumber, token: this.#options.token, getToken: this.#options.getToken,
                   reason: this.#options.reason, birthDate: this.#options.birthDate,
                   hostDemographics: this.#options.hostDemographics, staleAfterMinutes: this.#options.staleAfterMinutes };
-      if (!o.gatewayUrl || !o.nhsNumber || !o.token) return;
+      if (!o.gatewayUrl || !o.nhsNumber || (!o.token && typeof o.getToken !== 'function')) return;
       this.#unmount();
       this.#handle = mount(this, o);
     }

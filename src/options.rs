@@ -1,7 +1,11 @@
 //! The panel's inputs, read from the JS object a host passes to `mount`.
 
+use std::sync::{Arc, Mutex};
+
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::crosscheck::HostDemographics;
 
@@ -27,6 +31,66 @@ pub fn host_demographics_from(host: &JsValue) -> Option<HostDemographics> {
     })
 }
 
+/// The host user's bearer token, kept in memory only and shared by every clone of the
+/// options, with the host's `getToken` callback (if it gave one) to fetch a fresh one.
+#[derive(Clone)]
+pub struct Token {
+    value: Arc<Mutex<String>>,
+    get_token: Option<Arc<SendWrapper<js_sys::Function>>>,
+}
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.value, &other.value)
+    }
+}
+
+impl Token {
+    /// A token the host set, without a callback.
+    pub fn fixed(value: impl Into<String>) -> Self {
+        Self {
+            value: Arc::new(Mutex::new(value.into())),
+            get_token: None,
+        }
+    }
+
+    /// The token as it stands (empty before a callback has given one).
+    pub fn current(&self) -> String {
+        self.value.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    /// Whether the host gave a `getToken` callback.
+    pub fn can_refresh(&self) -> bool {
+        self.get_token.is_some()
+    }
+
+    /// Asks the host's `getToken` for a fresh token (it may return a promise) and keeps
+    /// it; `false` without a callback or when it gives nothing usable.
+    pub async fn refresh(&self) -> bool {
+        let Some(get_token) = &self.get_token else {
+            return false;
+        };
+        let Ok(mut answer) = get_token.call0(&JsValue::NULL) else {
+            return false;
+        };
+        if let Some(promise) = answer.dyn_ref::<js_sys::Promise>() {
+            match JsFuture::from(promise.clone()).await {
+                Ok(v) => answer = v,
+                Err(_) => return false,
+            }
+        }
+        match answer.as_string().filter(|t| !t.is_empty()) {
+            Some(fresh) => {
+                if let Ok(mut v) = self.value.lock() {
+                    *v = fresh;
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// What the host gives the panel.
 #[derive(Clone, PartialEq)]
 pub struct PanelOptions {
@@ -34,8 +98,8 @@ pub struct PanelOptions {
     pub gateway_url: String,
     /// The patient's NHS number as the host holds it.
     pub nhs_number: String,
-    /// The host user's bearer token (kept in memory only).
-    pub token: String,
+    /// The host user's bearer token (kept in memory only), and how to refresh it.
+    pub token: Token,
     /// For a search (the portal) rather than a launch: why the record is opened.
     pub reason: Option<String>,
     /// For a search in a role that must give it: the patient's date of birth.
@@ -59,9 +123,10 @@ impl std::fmt::Debug for PanelOptions {
 }
 
 impl PanelOptions {
-    /// Reads `{ gatewayUrl, nhsNumber, token, reason?, birthDate?, hostDemographics?:
-    /// { familyName?, birthDate? }, staleAfterMinutes? }`; the first three must be
-    /// non-empty strings.
+    /// Reads `{ gatewayUrl, nhsNumber, token, getToken?, reason?, birthDate?,
+    /// hostDemographics?: { familyName?, birthDate? }, staleAfterMinutes? }`; the first
+    /// two must be non-empty strings, and there must be a `token` or a `getToken`
+    /// function (called for the first token, and again whenever the gateway answers 401).
     pub fn from_js(value: &JsValue) -> Result<Self, String> {
         let optional = |name: &str| {
             Reflect::get(value, &JsValue::from_str(name))
@@ -79,7 +144,21 @@ impl PanelOptions {
         Ok(Self {
             gateway_url: field("gatewayUrl")?.trim_end_matches('/').to_string(),
             nhs_number: field("nhsNumber")?,
-            token: field("token")?,
+            token: {
+                let get_token = Reflect::get(value, &JsValue::from_str("getToken"))
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                    .map(|f| Arc::new(SendWrapper::new(f)));
+                let token = match (field("token"), &get_token) {
+                    (Ok(t), _) => t,
+                    (Err(_), Some(_)) => String::new(),
+                    (Err(e), None) => return Err(e),
+                };
+                Token {
+                    value: Arc::new(Mutex::new(token)),
+                    get_token,
+                }
+            },
             reason: optional("reason"),
             birth_date: optional("birthDate"),
             host: host_demographics(value),

@@ -383,7 +383,7 @@ fn options() -> PanelOptions {
     PanelOptions {
         gateway_url: "http://127.0.0.1:9".into(),
         nhs_number: "9434765919".into(),
-        token: "t".into(),
+        token: mcr_panel::options::Token::fixed("t"),
         reason: None,
         birth_date: None,
         host: None,
@@ -1027,4 +1027,112 @@ async fn every_source_state_is_named_and_only_those_that_may_recover_offer_try_a
         .unchecked_into::<HtmlElement>()
         .click();
     assert_eq!(asked.get_untracked(), ["s2"]);
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// A stand-in gateway that accepts only `Bearer fresh`; and a getToken that counts its
+// calls and resolves to "fresh". Returns a function that puts the real fetch back.
+export function install_token_checking_gateway(record) {
+  const real = window.fetch;
+  window.__mcrTokenCalls = 0;
+  window.__mcrRefused = 0;
+  window.fetch = async (input, init) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    const url = new URL(req.url);
+    if (req.headers.get('Authorization') !== 'Bearer fresh') {
+      window.__mcrRefused++;
+      return new Response(JSON.stringify({ code: 'unauthorised', message: 'token expired' }), { status: 401 });
+    }
+    if (req.method === 'POST' && url.pathname === '/api/v1/contexts') {
+      return new Response(JSON.stringify({ context_id: 'ctx-1' }), { status: 201 });
+    }
+    if (req.method === 'DELETE') return new Response(null, { status: 204 });
+    if (url.pathname.endsWith('/comments')) return new Response(JSON.stringify({ comments: [], may_write: false }));
+    return new Response(record);
+  };
+  return () => { window.fetch = real; };
+}
+export function get_token_callback() {
+  return () => { window.__mcrTokenCalls++; return Promise.resolve('fresh'); };
+}
+"#)]
+extern "C" {
+    fn install_token_checking_gateway(record: &str) -> js_sys::Function;
+    fn get_token_callback() -> js_sys::Function;
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_token_is_refreshed_through_get_token_and_the_request_sent_again() {
+    let patient = record(SourceState::Answered).patient;
+    let body: String = [
+        mcr_model::RecordEvent::Patient { patient },
+        mcr_model::RecordEvent::Located {
+            sources: vec![],
+            dataset: None,
+        },
+        mcr_model::RecordEvent::Complete,
+    ]
+    .iter()
+    .map(|e| serde_json::to_string(e).unwrap() + "\n")
+    .collect();
+    let restore = install_token_checking_gateway(&body);
+    let options = js_sys::Object::new();
+    for (k, v) in [
+        (
+            "gatewayUrl",
+            wasm_bindgen::JsValue::from("http://gateway.test"),
+        ),
+        ("nhsNumber", "9434765919".into()),
+        ("token", "stale".into()),
+        ("getToken", get_token_callback().into()),
+    ] {
+        js_sys::Reflect::set(&options, &k.into(), &v).unwrap();
+    }
+    let el = host();
+    let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
+    sleep(300).await;
+    let window = web_sys::window().unwrap();
+    let read = |name: &str| {
+        js_sys::Reflect::get(&window, &name.into())
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+    let text = el.shadow_root().unwrap().text_content().unwrap();
+    assert!(text.contains("JONES, Ann"), "the record is shown: {text}");
+    // The stale token was refused once; the fresh one, fetched once, was used after.
+    assert_eq!(read("__mcrTokenCalls"), 1.0);
+    assert_eq!(read("__mcrRefused"), 1.0);
+    handle.unmount();
+
+    // Without a token at all, getToken gives the first one.
+    let options = js_sys::Object::new();
+    for (k, v) in [
+        (
+            "gatewayUrl",
+            wasm_bindgen::JsValue::from("http://gateway.test"),
+        ),
+        ("nhsNumber", "9434765919".into()),
+        ("getToken", get_token_callback().into()),
+    ] {
+        js_sys::Reflect::set(&options, &k.into(), &v).unwrap();
+    }
+    let el = host();
+    let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
+    sleep(300).await;
+    assert!(
+        el.shadow_root()
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .contains("JONES, Ann")
+    );
+    assert_eq!(read("__mcrTokenCalls"), 2.0);
+    assert_eq!(
+        read("__mcrRefused"),
+        1.0,
+        "no request went out without a token"
+    );
+    handle.unmount();
+    restore.call0(&wasm_bindgen::JsValue::NULL).unwrap();
 }
