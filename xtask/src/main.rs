@@ -5,7 +5,7 @@
 //! - `test`: install what is missing, then fmt, clippy (native and wasm32), the Rust
 //!   tests, the panel's browser tests and the end-to-end tests; ends with `N passed, N
 //!   failed` and exits non-zero on any failure.
-//! - `bench [--seconds N] [--suite all|store|fanout|panel]`: run the benchmarks
+//! - `bench [--seconds N] [--suite all|store|locator|fanout|scale|panel]`: run the benchmarks
 //!   (release build; the panel suite also builds the panel and bundles its React peer),
 //!   print the table, write `target/bench/results.json` and `BENCHMARKS.md`.
 //! - `build-panel`: build `pkg/` only.
@@ -69,7 +69,8 @@ pub fn target_dir() -> PathBuf {
 }
 
 fn bench(args: &[String]) -> Result<()> {
-    let usage = "usage: cargo xtask bench [--seconds N] [--suite all|store|fanout|panel]";
+    let usage =
+        "usage: cargo xtask bench [--seconds N] [--suite all|store|locator|fanout|scale|panel]";
     let (mut seconds, mut suite) = ("5".to_string(), "all".to_string());
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
@@ -80,7 +81,7 @@ fn bench(args: &[String]) -> Result<()> {
             _ => anyhow::bail!(usage),
         }
     }
-    if !["all", "store", "fanout", "panel"].contains(&suite.as_str()) {
+    if !["all", "store", "locator", "fanout", "scale", "panel"].contains(&suite.as_str()) {
         anyhow::bail!(usage);
     }
     let commit = std::process::Command::new("git")
@@ -110,7 +111,7 @@ fn bench(args: &[String]) -> Result<()> {
         .arg(root().join("BENCHMARKS.md"))
         .arg("--root")
         .arg(root());
-    if suite == "all" || suite == "fanout" {
+    if ["all", "fanout", "scale"].contains(&suite.as_str()) {
         tools::run(
             std::process::Command::new("cargo")
                 .args(["build", "--release", "-p", "mcr-gateway"])

@@ -250,7 +250,15 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
     };
 
     let mut shapes = Vec::new();
-    for load in [Load::Concurrent(200), Load::Rate(50), Load::Rate(500)] {
+    // Concurrency from one viewer to a busy region's thousand (issue 10), then arrival rates.
+    for load in [
+        Load::Concurrent(1),
+        Load::Concurrent(50),
+        Load::Concurrent(200),
+        Load::Concurrent(1_000),
+        Load::Rate(50),
+        Load::Rate(500),
+    ] {
         let claims = claims.clone();
         let pds = Arc::new((source_http.clone(), sim.pds_url()));
         let (bare, _) = drive(load, duration, &viewers, move |v| {

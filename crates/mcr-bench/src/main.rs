@@ -3,13 +3,15 @@
 //! writes `target/bench/results.json` and `BENCHMARKS.md`.
 //!
 //! Absolute figures drift on shared machines; the ratios against a baseline measured
-//! in the same run are what to compare across runs. `--suite store|fanout|panel` runs
+//! in the same run are what to compare across runs. `--suite store|locator|fanout|scale|panel` runs
 //! one suite; BENCHMARKS.md then keeps the other suites' sections from the run before.
 
 mod client;
 mod fanout;
+mod locator;
 mod panel;
 mod pg;
+mod scale;
 mod store;
 
 use std::path::PathBuf;
@@ -39,7 +41,9 @@ pub struct Figure {
 enum Suite {
     All,
     Store,
+    Locator,
     Fanout,
+    Scale,
     Panel,
 }
 
@@ -48,9 +52,13 @@ impl Suite {
         Ok(match name {
             "all" => Suite::All,
             "store" => Suite::Store,
+            "locator" => Suite::Locator,
             "fanout" => Suite::Fanout,
+            "scale" => Suite::Scale,
             "panel" => Suite::Panel,
-            other => anyhow::bail!("unknown suite {other:?} (all, store, fanout, panel)"),
+            other => {
+                anyhow::bail!("unknown suite {other:?} (all, store, locator, fanout, scale, panel)")
+            }
         })
     }
 
@@ -62,7 +70,9 @@ impl Suite {
 
 /// The headings of BENCHMARKS.md's sections, one per suite.
 const STORE_HEADING: &str = "## Store";
+const LOCATOR_HEADING: &str = "## Locator lookups";
 const FANOUT_HEADING: &str = "## Gateway vs the bare fan-out client";
+const SCALE_HEADING: &str = "## Scale on paper";
 const PANEL_HEADING: &str = "## Panel vs a React peer";
 
 fn arg(args: &[String], flag: &str) -> Option<String> {
@@ -91,9 +101,24 @@ async fn main() -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
+    let locator = if suite.runs(Suite::Locator) {
+        let patients = arg(&args, "--locator-patients")
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(2_000_000);
+        Some(locator::run(duration, patients).await?)
+    } else {
+        None
+    };
     let fanout = match arg(&args, "--gateway-bin") {
         Some(bin) if suite.runs(Suite::Fanout) => {
             Some(fanout::run(duration, std::path::Path::new(&bin)).await?)
+        }
+        _ => None,
+    };
+    let scale = match arg(&args, "--gateway-bin") {
+        Some(bin) if suite.runs(Suite::Scale) => {
+            scale::run(duration, std::path::Path::new(&bin)).await?
         }
         _ => None,
     };
@@ -148,7 +173,9 @@ async fn main() -> anyhow::Result<()> {
             "per_second": f.per_second,
             "baseline": f.baseline.as_ref().map(|(n, b)| json!({"name": n, "per_second": b, "ratio": f.per_second / b})),
         })).collect::<Vec<_>>(),
+        "locator": locator,
         "fanout": fanout,
+        "scale": scale,
         "panel": panel,
     });
     if let Some(path) = json_out {
@@ -164,9 +191,25 @@ async fn main() -> anyhow::Result<()> {
                 .runs(Suite::Store)
                 .then(|| store_markdown(&figures))
                 .or_else(|| previous_section(&previous, STORE_HEADING)),
+            locator: match &locator {
+                Some(runs) => Some(locator::markdown(LOCATOR_HEADING, runs)),
+                None => previous_section(&previous, LOCATOR_HEADING),
+            },
             fanout: match &fanout {
                 Some(f) => Some(fanout_markdown(f)),
                 None => previous_section(&previous, FANOUT_HEADING),
+            },
+            scale: match &scale {
+                Some(s) => Some(scale::markdown(
+                    SCALE_HEADING,
+                    s,
+                    locator.as_ref().and_then(|runs| {
+                        runs.iter()
+                            .find(|r| r.backend == "PostgreSQL")
+                            .map(|r| r.gateway.p99_us)
+                    }),
+                )),
+                None => previous_section(&previous, SCALE_HEADING),
             },
             panel: match &panel {
                 Some(p) => Some(panel::report::markdown(p)),
@@ -195,7 +238,9 @@ fn machine() -> String {
 /// BENCHMARKS.md's section for each suite: this run's, or the previous file's.
 struct Sections {
     store: Option<String>,
+    locator: Option<String>,
     fanout: Option<String>,
+    scale: Option<String>,
     panel: Option<String>,
 }
 
@@ -228,9 +273,15 @@ fn markdown(results: &serde_json::Value, suite: Suite, sections: &Sections) -> S
             format!("{suite:?}").to_lowercase()
         ));
     }
-    for section in [&sections.store, &sections.fanout, &sections.panel]
-        .into_iter()
-        .flatten()
+    for section in [
+        &sections.store,
+        &sections.locator,
+        &sections.fanout,
+        &sections.scale,
+        &sections.panel,
+    ]
+    .into_iter()
+    .flatten()
     {
         md.push('\n');
         md.push_str(section);
