@@ -264,9 +264,9 @@ pub fn markdown(heading: &str, runs: &[LocatorRun]) -> String {
         md.push_str(&format!(
             "| {} | {} patients × {} = {} | {:.0} | {:.0} / {:.0} | {:.0} | {:.0} / {:.0} | {:.2}× | {} |\n",
             r.backend,
-            r.patients,
+            crate::thousands(r.patients as u64),
             SOURCES.len(),
-            r.pointers,
+            crate::thousands(r.pointers),
             r.gateway.per_s,
             r.gateway.p50_us,
             r.gateway.p99_us,
@@ -286,7 +286,11 @@ pub fn markdown(heading: &str, runs: &[LocatorRun]) -> String {
          to the same database. Lookups/s is per client (the inverse of the mean latency). PostgreSQL is \
          the local server over loopback, vacuumed and analysed after the load.\n",
         runs.iter()
-            .map(|r| format!("{} loaded {:.0} pointers/s", r.backend, r.load_per_s))
+            .map(|r| format!(
+                "{} loaded {} pointers/s",
+                r.backend,
+                crate::thousands(r.load_per_s as u64)
+            ))
             .collect::<Vec<_>>()
             .join(", "),
     ));

@@ -221,6 +221,19 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `n` with commas between thousands (`2,000,000`), for the tables.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// CPU model and count, as this run saw them.
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -349,6 +362,15 @@ fn fanout_markdown(f: &fanout::Fanout) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_separated_by_commas() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(2_000_000), "2,000,000");
+        assert_eq!(thousands(16_535), "16,535");
+    }
 
     #[test]
     fn a_previous_section_runs_to_the_next_heading_or_the_end() {

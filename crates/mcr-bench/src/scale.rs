@@ -240,7 +240,7 @@ async fn measure(duration: Duration, gateway_bin: &Path, url: &str) -> anyhow::R
 pub fn markdown(heading: &str, s: &Scale, locator_p99_us: Option<f64>) -> String {
     let per_replica = s.views_per_core_s * CORES_PER_REPLICA;
     let mut md = format!(
-        "{heading}\n\nA region of {REGION_PATIENTS} patients at a peak of {PEAK_VIEWS_PER_S} record views/s, \
+        "{heading}\n\nA region of {} patients at a peak of {PEAK_VIEWS_PER_S} record views/s, \
          from the per-view cost measured in this run: the release gateway as its own process on PostgreSQL \
          (the replicas' store), {} audited record views (each of a patient with three sources; {:.0} views/s \
          with the simulator and the load generator on the same cores), then the group-commit writer alone.\n\n\
@@ -249,6 +249,7 @@ pub fn markdown(heading: &str, s: &Scale, locator_p99_us: Option<f64>) -> String
          | views/s per core (1000 ÷ CPU ms per view) | {:.0} |\n\
          | audit rows per view | {:.2} |\n\
          | PostgreSQL audit rows/s through group commit (64 writers) | {:.0} |\n\n",
+        crate::thousands(REGION_PATIENTS),
         s.views,
         s.views_per_s,
         s.cpu_ms_per_view,
@@ -279,7 +280,7 @@ pub fn markdown(heading: &str, s: &Scale, locator_p99_us: Option<f64>) -> String
     ));
     md.push_str(&format!(
         "- The locator's {} pointers (3 per patient): {}.\n",
-        REGION_PATIENTS * 3,
+        crate::thousands(REGION_PATIENTS * 3),
         match locator_p99_us {
             Some(p99) => format!(
                 "PostgreSQL lookup p99 {p99:.0} µs at that size (Locator lookups above), the \

@@ -57,8 +57,14 @@ async fn ask_provider(
     bundle["entry"].as_array().map_or(0, Vec::len)
 }
 
-#[tokio::test]
-async fn a_provider_asked_about_a_patient_it_holds_tells_the_locator_once() {
+/// A simulator over 2,000 patients and a gateway whose registry names its sources:
+/// (simulator, gateway base URL, data directory, serving task).
+async fn region() -> (
+    mcr_sim::RunningSim,
+    String,
+    tempfile::TempDir,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
     let sim = mcr_sim::start(mcr_sim::SimConfig {
         patients: 2_000,
         ..Default::default()
@@ -75,14 +81,25 @@ async fn a_provider_asked_about_a_patient_it_holds_tells_the_locator_once() {
     let mut config = Config::for_demo(data.path().join("db"), PathBuf::from("."), String::new());
     config.sources = Some(registry);
     let (base, server) = support::spawn_gateway(config).await;
-    let http = reqwest::Client::new();
+    (sim, base, data, server)
+}
 
-    // A living, consenting patient held by two providers; and a provider not holding them.
+/// A living, consenting patient held by exactly two providers.
+fn patient_with_two_providers(sim: &mcr_sim::RunningSim) -> mcr_sim::population::Patient {
     let population = &sim.state.population;
-    let patient = (0..population.len())
+    (0..population.len())
         .filter_map(|i| population.patient(i))
         .find(|p| p.providers.len() == 2 && !p.dissented && p.deceased.is_none() && !p.huge_record)
-        .expect("such a patient");
+        .expect("such a patient")
+}
+
+#[tokio::test]
+async fn a_provider_asked_about_a_patient_it_holds_tells_the_locator_once() {
+    let (sim, base, data, server) = region().await;
+    let http = reqwest::Client::new();
+
+    // A patient held by two providers, and a provider not holding them.
+    let patient = patient_with_two_providers(&sim);
     let nhs = patient.nhs_number.as_digits();
     let (asked, other) = (
         PROVIDERS[patient.providers[0]],
@@ -139,5 +156,25 @@ async fn a_provider_asked_about_a_patient_it_holds_tells_the_locator_once() {
         !located.contains(&registry_id(other.ods).as_str()),
         "{located:?}"
     );
+    server.abort();
+}
+
+#[tokio::test]
+async fn after_a_complete_bulk_publish_a_provider_asked_about_a_patient_tells_nothing_more() {
+    let (sim, base, data, server) = region().await;
+    let http = reqwest::Client::new();
+    let published = mcr_sim::publisher::publish_all(&sim.state, &base).await;
+    assert!(published.failures.is_empty(), "{published:?}");
+    let patient = patient_with_two_providers(&sim);
+    let nhs = patient.nhs_number.as_digits();
+    let bulk = pointers(data.path(), &nhs).await;
+    assert_eq!(bulk.len(), 2, "{bulk:?}");
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let asked = PROVIDERS[patient.providers[0]];
+    assert_eq!(ask_provider(&http, &sim, asked.ods, &nhs).await, 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Not refreshed: the bulk run's times stand.
+    assert_eq!(pointers(data.path(), &nhs).await, bulk);
     server.abort();
 }
