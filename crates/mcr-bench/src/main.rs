@@ -3,8 +3,9 @@
 //! writes `target/bench/results.json` and `BENCHMARKS.md`.
 //!
 //! Absolute figures drift on shared machines; the ratios against a baseline measured
-//! in the same run are what to compare across runs. `--suite store|locator|fanout|scale|panel` runs
-//! one suite; BENCHMARKS.md then keeps the other suites' sections from the run before.
+//! in the same run are what to compare across runs. `--suite store|locator|fanout|scale|panel`
+//! (or several, comma-separated: `locator,scale`) runs only those; BENCHMARKS.md then keeps
+//! the other suites' sections from the run before.
 
 mod client;
 mod fanout;
@@ -61,10 +62,39 @@ impl Suite {
             }
         })
     }
+}
+
+/// The suites chosen with `--suite`, comma-separated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Suites(Vec<Suite>);
+
+impl Suites {
+    fn parse(names: &str) -> anyhow::Result<Self> {
+        Ok(Suites(
+            names
+                .split(',')
+                .map(|n| Suite::parse(n.trim()))
+                .collect::<anyhow::Result<_>>()?,
+        ))
+    }
 
     /// Whether this choice runs `suite`.
-    fn runs(self, suite: Suite) -> bool {
-        self == Suite::All || self == suite
+    fn runs(&self, suite: Suite) -> bool {
+        self.0.iter().any(|s| *s == Suite::All || *s == suite)
+    }
+
+    /// Whether every suite runs.
+    fn all(&self) -> bool {
+        self.0.contains(&Suite::All)
+    }
+
+    /// `locator, scale`.
+    fn names(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| format!("{s:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -95,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| ".".into());
     let duration = Duration::from_secs(seconds);
-    let suite = Suite::parse(&arg(&args, "--suite").unwrap_or_else(|| "all".into()))?;
+    let suite = Suites::parse(&arg(&args, "--suite").unwrap_or_else(|| "all".into()))?;
     let figures = if suite.runs(Suite::Store) {
         store::run(duration, &root).await?
     } else {
@@ -162,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
         panel::report::print(p);
     }
     let results = json!({
-        "suite": format!("{suite:?}").to_lowercase(),
+        "suite": suite.names(),
         "date": mcr_gateway::time_fmt::now_rfc3339(),
         "commit": std::env::var("MCR_BENCH_COMMIT").unwrap_or_default(),
         "machine": machine(),
@@ -216,7 +246,7 @@ async fn main() -> anyhow::Result<()> {
                 None => previous_section(&previous, PANEL_HEADING),
             },
         };
-        std::fs::write(&path, markdown(&results, suite, &sections))?;
+        std::fs::write(&path, markdown(&results, &suite, &sections))?;
     }
     Ok(())
 }
@@ -267,7 +297,7 @@ fn previous_section(markdown: &str, heading: &str) -> Option<String> {
     Some(rest[..end].trim_end().to_string() + "\n")
 }
 
-fn markdown(results: &serde_json::Value, suite: Suite, sections: &Sections) -> String {
+fn markdown(results: &serde_json::Value, suite: &Suites, sections: &Sections) -> String {
     let mut md = String::from(
         "# Benchmarks\n\nWritten by `cargo xtask bench`; every figure is shown beside a baseline measured in the \
          same run on the same machine, and the ratio is what to compare between runs. Nothing here is a \
@@ -280,10 +310,10 @@ fn markdown(results: &serde_json::Value, suite: Suite, sections: &Sections) -> S
         results["machine"].as_str().unwrap_or(""),
         results["seconds_per_measure"]
     ));
-    if suite != Suite::All {
+    if !suite.all() {
         md.push_str(&format!(
             "- suites run: {} only (`--suite`); the other sections are kept from an earlier run\n",
-            format!("{suite:?}").to_lowercase()
+            suite.names()
         ));
     }
     for section in [
@@ -362,6 +392,16 @@ fn fanout_markdown(f: &fanout::Fanout) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_suites_may_be_chosen_and_all_runs_every_one() {
+        let chosen = Suites::parse("locator,scale").unwrap();
+        assert!(chosen.runs(Suite::Locator) && chosen.runs(Suite::Scale));
+        assert!(!chosen.runs(Suite::Store) && !chosen.all());
+        assert_eq!(chosen.names(), "locator, scale");
+        assert!(Suites::parse("all").unwrap().runs(Suite::Panel));
+        assert!(Suites::parse("store,nope").is_err());
+    }
 
     #[test]
     fn thousands_are_separated_by_commas() {
