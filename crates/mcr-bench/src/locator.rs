@@ -284,7 +284,8 @@ pub fn markdown(heading: &str, runs: &[LocatorRun]) -> String {
          registry sources — what a record view does first) alternates with a bare `SELECT nhs_number, \
          source_id, updated_ms FROM locator_pointers WHERE nhs_number = $1` over a plain sqlx connection \
          to the same database. Lookups/s is per client (the inverse of the mean latency). PostgreSQL is \
-         the local server over loopback, vacuumed and analysed after the load.\n",
+         the local server over loopback, vacuumed and analysed after the load. On a shared machine the \
+         p99 is mostly scheduling: read it beside the bare SELECT's p99 in the same row.\n",
         runs.iter()
             .map(|r| format!(
                 "{} loaded {} pointers/s",

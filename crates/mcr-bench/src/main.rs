@@ -236,7 +236,7 @@ async fn main() -> anyhow::Result<()> {
                     locator.as_ref().and_then(|runs| {
                         runs.iter()
                             .find(|r| r.backend == "PostgreSQL")
-                            .map(|r| r.gateway.p99_us)
+                            .map(|r| &r.gateway)
                     }),
                 )),
                 None => previous_section(&previous, SCALE_HEADING),

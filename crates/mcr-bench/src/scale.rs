@@ -235,9 +235,9 @@ async fn measure(duration: Duration, gateway_bin: &Path, url: &str) -> anyhow::R
     ))
 }
 
-/// BENCHMARKS.md's section under `heading`; `locator_p99_us` is the PostgreSQL
-/// locator lookup's p99 at 2 million patients when that suite ran too.
-pub fn markdown(heading: &str, s: &Scale, locator_p99_us: Option<f64>) -> String {
+/// BENCHMARKS.md's section under `heading`; `locator` is the PostgreSQL locator lookup
+/// at 2 million patients when that suite ran too.
+pub fn markdown(heading: &str, s: &Scale, locator: Option<&crate::locator::Latencies>) -> String {
     let per_replica = s.views_per_core_s * CORES_PER_REPLICA;
     let mut md = format!(
         "{heading}\n\nA region of {} patients at a peak of {PEAK_VIEWS_PER_S} record views/s, \
@@ -279,15 +279,16 @@ pub fn markdown(heading: &str, s: &Scale, locator_p99_us: Option<f64>) -> String
         s.store_audit_rows_per_s / s.audit_rows_per_s_at_peak,
     ));
     md.push_str(&format!(
-        "- The locator's {} pointers (3 per patient): {}.\n",
+        "- The locator's {} pointers (3 per patient): one lookup per view, so {PEAK_VIEWS_PER_S} \
+         lookups/s at the peak{}.\n",
         crate::thousands(REGION_PATIENTS * 3),
-        match locator_p99_us {
-            Some(p99) => format!(
-                "PostgreSQL lookup p99 {p99:.0} µs at that size (Locator lookups above), the \
-                 same as {:.2}% of a view's gateway CPU time",
-                p99 / 10.0 / s.cpu_ms_per_view
+        match locator {
+            Some(l) => format!(
+                ", against {:.0}/s measured from one client on PostgreSQL at that size (p50 {:.0} µs, \
+                 p99 {:.0} µs; Locator lookups above)",
+                l.per_s, l.p50_us, l.p99_us
             ),
-            None => "see Locator lookups for the lookup time at that size".into(),
+            None => " (see Locator lookups for the lookup time at that size)".into(),
         }
     ));
     md.push_str(
