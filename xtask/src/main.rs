@@ -5,7 +5,7 @@
 //! - `test`: install what is missing, then fmt, clippy (native and wasm32), the Rust
 //!   tests, the panel's browser tests and the end-to-end tests; ends with `N passed, N
 //!   failed` and exits non-zero on any failure.
-//! - `bench [--seconds N] [--suite all|store|fanout|panel]`: run the benchmarks
+//! - `bench [--seconds N] [--suite all|store|locator|fanout|scale|panel[,…]]`: run the benchmarks
 //!   (release build; the panel suite also builds the panel and bundles its React peer),
 //!   print the table, write `target/bench/results.json` and `BENCHMARKS.md`.
 //! - `build-panel`: build `pkg/` only.
@@ -69,7 +69,8 @@ pub fn target_dir() -> PathBuf {
 }
 
 fn bench(args: &[String]) -> Result<()> {
-    let usage = "usage: cargo xtask bench [--seconds N] [--suite all|store|fanout|panel]";
+    let usage =
+        "usage: cargo xtask bench [--seconds N] [--suite all|store|locator|fanout|scale|panel[,…]]";
     let (mut seconds, mut suite) = ("5".to_string(), "all".to_string());
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
@@ -80,9 +81,12 @@ fn bench(args: &[String]) -> Result<()> {
             _ => anyhow::bail!(usage),
         }
     }
-    if !["all", "store", "fanout", "panel"].contains(&suite.as_str()) {
+    let chosen: Vec<&str> = suite.split(',').map(str::trim).collect();
+    let known = ["all", "store", "locator", "fanout", "scale", "panel"];
+    if !chosen.iter().all(|s| known.contains(s)) {
         anyhow::bail!(usage);
     }
+    let runs = |name: &str| chosen.contains(&"all") || chosen.contains(&name);
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .current_dir(root())
@@ -110,7 +114,7 @@ fn bench(args: &[String]) -> Result<()> {
         .arg(root().join("BENCHMARKS.md"))
         .arg("--root")
         .arg(root());
-    if suite == "all" || suite == "fanout" {
+    if runs("fanout") || runs("scale") {
         tools::run(
             std::process::Command::new("cargo")
                 .args(["build", "--release", "-p", "mcr-gateway"])
@@ -120,7 +124,7 @@ fn bench(args: &[String]) -> Result<()> {
             .arg("--gateway-bin")
             .arg(target_dir().join("release/mcr-gateway"));
     }
-    if suite == "all" || suite == "panel" {
+    if runs("panel") {
         // The shipped panel (pkg/) for its size; a build with the `bench` feature for
         // rendering in the bench page.
         tools::ensure_build_tools()?;

@@ -3,13 +3,16 @@
 //! writes `target/bench/results.json` and `BENCHMARKS.md`.
 //!
 //! Absolute figures drift on shared machines; the ratios against a baseline measured
-//! in the same run are what to compare across runs. `--suite store|fanout|panel` runs
-//! one suite; BENCHMARKS.md then keeps the other suites' sections from the run before.
+//! in the same run are what to compare across runs. `--suite store|locator|fanout|scale|panel`
+//! (or several, comma-separated: `locator,scale`) runs only those; BENCHMARKS.md then keeps
+//! the other suites' sections from the run before.
 
 mod client;
 mod fanout;
+mod locator;
 mod panel;
 mod pg;
+mod scale;
 mod store;
 
 use std::path::PathBuf;
@@ -39,7 +42,9 @@ pub struct Figure {
 enum Suite {
     All,
     Store,
+    Locator,
     Fanout,
+    Scale,
     Panel,
 }
 
@@ -48,21 +53,56 @@ impl Suite {
         Ok(match name {
             "all" => Suite::All,
             "store" => Suite::Store,
+            "locator" => Suite::Locator,
             "fanout" => Suite::Fanout,
+            "scale" => Suite::Scale,
             "panel" => Suite::Panel,
-            other => anyhow::bail!("unknown suite {other:?} (all, store, fanout, panel)"),
+            other => {
+                anyhow::bail!("unknown suite {other:?} (all, store, locator, fanout, scale, panel)")
+            }
         })
+    }
+}
+
+/// The suites chosen with `--suite`, comma-separated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Suites(Vec<Suite>);
+
+impl Suites {
+    fn parse(names: &str) -> anyhow::Result<Self> {
+        Ok(Suites(
+            names
+                .split(',')
+                .map(|n| Suite::parse(n.trim()))
+                .collect::<anyhow::Result<_>>()?,
+        ))
     }
 
     /// Whether this choice runs `suite`.
-    fn runs(self, suite: Suite) -> bool {
-        self == Suite::All || self == suite
+    fn runs(&self, suite: Suite) -> bool {
+        self.0.iter().any(|s| *s == Suite::All || *s == suite)
+    }
+
+    /// Whether every suite runs.
+    fn all(&self) -> bool {
+        self.0.contains(&Suite::All)
+    }
+
+    /// `locator, scale`.
+    fn names(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| format!("{s:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 /// The headings of BENCHMARKS.md's sections, one per suite.
 const STORE_HEADING: &str = "## Store";
+const LOCATOR_HEADING: &str = "## Locator lookups";
 const FANOUT_HEADING: &str = "## Gateway vs the bare fan-out client";
+const SCALE_HEADING: &str = "## Scale on paper";
 const PANEL_HEADING: &str = "## Panel vs a React peer";
 
 fn arg(args: &[String], flag: &str) -> Option<String> {
@@ -85,15 +125,30 @@ async fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| ".".into());
     let duration = Duration::from_secs(seconds);
-    let suite = Suite::parse(&arg(&args, "--suite").unwrap_or_else(|| "all".into()))?;
+    let suite = Suites::parse(&arg(&args, "--suite").unwrap_or_else(|| "all".into()))?;
     let figures = if suite.runs(Suite::Store) {
         store::run(duration, &root).await?
     } else {
         Vec::new()
     };
+    let locator = if suite.runs(Suite::Locator) {
+        let patients = arg(&args, "--locator-patients")
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(2_000_000);
+        Some(locator::run(duration, patients).await?)
+    } else {
+        None
+    };
     let fanout = match arg(&args, "--gateway-bin") {
         Some(bin) if suite.runs(Suite::Fanout) => {
             Some(fanout::run(duration, std::path::Path::new(&bin)).await?)
+        }
+        _ => None,
+    };
+    let scale = match arg(&args, "--gateway-bin") {
+        Some(bin) if suite.runs(Suite::Scale) => {
+            scale::run(duration, std::path::Path::new(&bin)).await?
         }
         _ => None,
     };
@@ -137,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
         panel::report::print(p);
     }
     let results = json!({
-        "suite": format!("{suite:?}").to_lowercase(),
+        "suite": suite.names(),
         "date": mcr_gateway::time_fmt::now_rfc3339(),
         "commit": std::env::var("MCR_BENCH_COMMIT").unwrap_or_default(),
         "machine": machine(),
@@ -148,7 +203,9 @@ async fn main() -> anyhow::Result<()> {
             "per_second": f.per_second,
             "baseline": f.baseline.as_ref().map(|(n, b)| json!({"name": n, "per_second": b, "ratio": f.per_second / b})),
         })).collect::<Vec<_>>(),
+        "locator": locator,
         "fanout": fanout,
+        "scale": scale,
         "panel": panel,
     });
     if let Some(path) = json_out {
@@ -164,18 +221,47 @@ async fn main() -> anyhow::Result<()> {
                 .runs(Suite::Store)
                 .then(|| store_markdown(&figures))
                 .or_else(|| previous_section(&previous, STORE_HEADING)),
+            locator: match &locator {
+                Some(runs) => Some(locator::markdown(LOCATOR_HEADING, runs)),
+                None => previous_section(&previous, LOCATOR_HEADING),
+            },
             fanout: match &fanout {
                 Some(f) => Some(fanout_markdown(f)),
                 None => previous_section(&previous, FANOUT_HEADING),
+            },
+            scale: match &scale {
+                Some(s) => Some(scale::markdown(
+                    SCALE_HEADING,
+                    s,
+                    locator.as_ref().and_then(|runs| {
+                        runs.iter()
+                            .find(|r| r.backend == "PostgreSQL")
+                            .map(|r| &r.gateway)
+                    }),
+                )),
+                None => previous_section(&previous, SCALE_HEADING),
             },
             panel: match &panel {
                 Some(p) => Some(panel::report::markdown(p)),
                 None => previous_section(&previous, PANEL_HEADING),
             },
         };
-        std::fs::write(&path, markdown(&results, suite, &sections))?;
+        std::fs::write(&path, markdown(&results, &suite, &sections))?;
     }
     Ok(())
+}
+
+/// `n` with commas between thousands (`2,000,000`), for the tables.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// CPU model and count, as this run saw them.
@@ -195,7 +281,9 @@ fn machine() -> String {
 /// BENCHMARKS.md's section for each suite: this run's, or the previous file's.
 struct Sections {
     store: Option<String>,
+    locator: Option<String>,
     fanout: Option<String>,
+    scale: Option<String>,
     panel: Option<String>,
 }
 
@@ -209,7 +297,7 @@ fn previous_section(markdown: &str, heading: &str) -> Option<String> {
     Some(rest[..end].trim_end().to_string() + "\n")
 }
 
-fn markdown(results: &serde_json::Value, suite: Suite, sections: &Sections) -> String {
+fn markdown(results: &serde_json::Value, suite: &Suites, sections: &Sections) -> String {
     let mut md = String::from(
         "# Benchmarks\n\nWritten by `cargo xtask bench`; every figure is shown beside a baseline measured in the \
          same run on the same machine, and the ratio is what to compare between runs. Nothing here is a \
@@ -222,15 +310,21 @@ fn markdown(results: &serde_json::Value, suite: Suite, sections: &Sections) -> S
         results["machine"].as_str().unwrap_or(""),
         results["seconds_per_measure"]
     ));
-    if suite != Suite::All {
+    if !suite.all() {
         md.push_str(&format!(
             "- suites run: {} only (`--suite`); the other sections are kept from an earlier run\n",
-            format!("{suite:?}").to_lowercase()
+            suite.names()
         ));
     }
-    for section in [&sections.store, &sections.fanout, &sections.panel]
-        .into_iter()
-        .flatten()
+    for section in [
+        &sections.store,
+        &sections.locator,
+        &sections.fanout,
+        &sections.scale,
+        &sections.panel,
+    ]
+    .into_iter()
+    .flatten()
     {
         md.push('\n');
         md.push_str(section);
@@ -298,6 +392,25 @@ fn fanout_markdown(f: &fanout::Fanout) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_suites_may_be_chosen_and_all_runs_every_one() {
+        let chosen = Suites::parse("locator,scale").unwrap();
+        assert!(chosen.runs(Suite::Locator) && chosen.runs(Suite::Scale));
+        assert!(!chosen.runs(Suite::Store) && !chosen.all());
+        assert_eq!(chosen.names(), "locator, scale");
+        assert!(Suites::parse("all").unwrap().runs(Suite::Panel));
+        assert!(Suites::parse("store,nope").is_err());
+    }
+
+    #[test]
+    fn thousands_are_separated_by_commas() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(2_000_000), "2,000,000");
+        assert_eq!(thousands(16_535), "16,535");
+    }
 
     #[test]
     fn a_previous_section_runs_to_the_next_heading_or_the_end() {

@@ -142,7 +142,7 @@ async fn audited_views(
 }
 
 /// Audit rows per second appended by many writers through the group-commit writer.
-async fn group_commit(store: Arc<dyn Store>, duration: Duration) -> anyhow::Result<f64> {
+pub(crate) async fn group_commit(store: Arc<dyn Store>, duration: Duration) -> anyhow::Result<f64> {
     let log = AuditLog::start(store);
     let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + duration;

@@ -61,6 +61,7 @@ on_both_backends!(
     contexts_belong_to_one_user_and_expire_when_idle,
     comments_are_idempotent_append_only_and_retractable_by_their_author,
     pointers_are_published_refreshed_and_withdrawn_per_source,
+    a_bulk_publish_larger_than_one_insert_naming_a_pointer_twice_keeps_the_later,
     dissent_is_recorded_and_lifted,
     break_glass_grants_expire_end_with_their_context_and_await_review,
 );
@@ -425,6 +426,37 @@ async fn pointers_are_published_refreshed_and_withdrawn_per_source(t: TestStore)
         [p("trust-a", 5)]
     );
     assert!(s.pointers_for("9990000026").await.unwrap().is_empty());
+}
+
+async fn a_bulk_publish_larger_than_one_insert_naming_a_pointer_twice_keeps_the_later(
+    t: TestStore,
+) {
+    let s = t.store().as_ref();
+    let patients: Vec<String> = (0..700).map(|i| format!("99900{i:05}")).collect();
+    let mut pointers: Vec<Pointer> = patients
+        .iter()
+        .map(|n| Pointer {
+            nhs_number: n.clone(),
+            source_id: "trust-a".into(),
+            updated_ms: 1,
+        })
+        .collect();
+    // The first patient again, later in the same request, with a newer time.
+    pointers.push(Pointer {
+        updated_ms: 9,
+        ..pointers[0].clone()
+    });
+    s.put_pointers(&pointers).await.unwrap();
+    for n in [&patients[0], &patients[1], &patients[699]] {
+        let found = s.pointers_for(n).await.unwrap();
+        assert_eq!(found.len(), 1, "{n}");
+        assert_eq!(found[0].source_id, "trust-a");
+    }
+    assert_eq!(s.pointers_for(&patients[0]).await.unwrap()[0].updated_ms, 9);
+    assert_eq!(
+        s.pointers_for(&patients[699]).await.unwrap()[0].updated_ms,
+        1
+    );
 }
 
 async fn dissent_is_recorded_and_lifted(t: TestStore) {

@@ -1,6 +1,7 @@
 //! The control endpoint, `/_control/…`, answering only loopback callers: the endpoint
 //! list, example patients for each edge case, the demo patient directory, the replays
-//! with their rewrites, and the live fault table (read, replace, add to, clear).
+//! with their rewrites, the live fault table (read, replace, add to, clear), and the
+//! locator the providers publish to (in bulk, or as they first see patients).
 //!
 //! It answers CORS for loopback origins only, so the demo page (served by the gateway on
 //! another loopback port) can list patients and switch faults on and off.
@@ -32,6 +33,7 @@ pub fn router() -> Router<SimState> {
         )
         .route("/_control/examples", get(get_examples))
         .route("/_control/publish", axum::routing::post(post_publish))
+        .route("/_control/locator", axum::routing::put(put_locator))
         .route("/_control/replay", get(get_replay))
         .route("/_control/patients", axum::routing::post(post_patients))
         .layer(middleware::from_fn(loopback_only))
@@ -112,6 +114,16 @@ async fn post_publish(State(state): State<SimState>, Json(body): Json<Value>) ->
         StatusCode::BAD_GATEWAY
     };
     (status, Json(done)).into_response()
+}
+
+/// `PUT /_control/locator {"locator_url": "http://…"}`: the gateway providers tell of
+/// patients they first see from now on, without publishing everyone in bulk.
+async fn put_locator(State(state): State<SimState>, Json(body): Json<Value>) -> Response {
+    let Some(url) = body["locator_url"].as_str() else {
+        return (StatusCode::BAD_REQUEST, "locator_url is required").into_response();
+    };
+    state.publisher.set_locator(url);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn delete_faults(State(state): State<SimState>) -> StatusCode {

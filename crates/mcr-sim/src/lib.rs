@@ -190,6 +190,7 @@ pub async fn start_on(addr: SocketAddr, config: SimConfig) -> std::io::Result<Ru
         population: Population::with_seed(config.patients, config.seed, config.practices),
         replays: replay::Replays::load(&config.replay)?,
         faults: FaultTable::new(config.faults.clone()),
+        publisher: publisher::Publisher::default(),
         config: Arc::new(config),
     };
     let (tx, rx) = oneshot::channel::<()>();

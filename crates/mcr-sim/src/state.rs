@@ -1,11 +1,13 @@
 //! The state every handler shares: the population, the configuration, the fault
-//! table and the replays. Cheap to clone (everything inside is reference-counted).
+//! table, the replays and the locator publisher. Cheap to clone (everything inside is
+//! reference-counted).
 
 use std::sync::Arc;
 
 use crate::config::SimConfig;
 use crate::faults::FaultTable;
 use crate::population::Population;
+use crate::publisher::Publisher;
 use crate::replay::Replays;
 
 /// Shared handler state.
@@ -19,4 +21,6 @@ pub struct SimState {
     pub faults: FaultTable,
     /// Fixtures answering for particular NHS numbers.
     pub replays: Replays,
+    /// Where providers tell the locator, and what they have told it.
+    pub publisher: Publisher,
 }

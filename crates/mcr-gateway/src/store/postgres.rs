@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use sqlx::AnyPool;
-use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
 use super::sql::SqlStore;
@@ -16,7 +15,7 @@ use super::{Backend, StoreError};
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 async fn connect(url: &str, max: u32) -> Result<AnyPool, StoreError> {
-    AnyPoolOptions::new()
+    super::sql::pool_options()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(5))
         .connect(url)

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use sqlx::Executor;
-use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
 use super::sql::SqlStore;
@@ -32,7 +31,7 @@ pub async fn open(data_dir: &Path) -> Result<SqlStore, StoreError> {
     })?;
     let _ = std::fs::remove_file(&probe);
     let url = format!("sqlite://{}?mode=rwc", data_dir.join(DB_FILE).display());
-    let pool = AnyPoolOptions::new()
+    let pool = super::sql::pool_options()
         .max_connections(4)
         .after_connect(|conn, _| {
             Box::pin(async move {

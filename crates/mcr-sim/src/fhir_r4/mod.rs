@@ -206,7 +206,11 @@ fn search_patients(
             .population
             .find(&nhs)
             .filter(|p| p.providers.contains(&provider))
-            .map(|p| resources::patient(&p, &crate::ids::patient_id(seed, provider, p.index)))
+            .map(|p| {
+                // Asked about a patient it holds: the locator must know of them.
+                state.publisher.first_seen(seed, provider, &p);
+                resources::patient(&p, &crate::ids::patient_id(seed, provider, p.index))
+            })
             .into_iter()
             .collect(),
     };
