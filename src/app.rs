@@ -9,6 +9,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use mcr_model::{EntryRef, GrantView, NhsNumber, Record, SectionKind};
 use send_wrapper::SendWrapper;
+use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
 
 use crate::PanelOptions;
@@ -236,6 +237,21 @@ pub fn Panel(
         }
         found || reported == Some(true)
     });
+    // Printing opens every folded section, so the printout holds what the panel holds.
+    let print_listener = window_event_listener_untyped("beforeprint", move |_| {
+        if let Some(Some(el)) = root.try_get_untracked()
+            && let Ok(all) = el.query_selector_all("details")
+        {
+            for i in 0..all.length() {
+                if let Some(d) = all.item(i) {
+                    let _ = d
+                        .unchecked_into::<web_sys::Element>()
+                        .set_attribute("open", "");
+                }
+            }
+        }
+    });
+    on_cleanup(move || print_listener.remove());
     let show_filter = Memo::new(move |_| {
         failure.with(Option::is_none) && state.with(|s| s.progress != Progress::Opening)
     });

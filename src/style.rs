@@ -99,5 +99,15 @@ button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-v
 .mcr-trend-line { fill: none; stroke: #768692; stroke-width: 1; }
 .mcr-point { fill: #fff; stroke: #005eb8; stroke-width: 1.5; }
 .mcr-point--abnormal { fill: #d5281b; stroke: #d5281b; }
+/* Printed: everything readable, nothing to click. Folded sections are opened for
+   printing by the panel (beforeprint). */
+@media print {
+  .mcr-panel { border: 0; padding: 0; }
+  .mcr-filter, .mcr-retry, .mcr-entry-comment, .mcr-comment-retract, .mcr-comment-form, .mcr-stale button { display: none; }
+  .mcr-banner { background: #fff; color: #000; border: 2px solid #000; }
+  .mcr-columns { grid-template-columns: 1fr 1fr; }
+  .mcr-entry, .mcr-trend, .mcr-compare tr { break-inside: avoid; }
+  .mcr-point--abnormal { fill: #000; stroke: #000; }
+}
 .mcr-error { border-left: 6px solid #d5281b; padding: 0.5rem 0.8rem; background: #fff4f4; }
 "#;
