@@ -61,6 +61,8 @@ pub struct AppState {
     pub comments_per_minute: u32,
     /// How long a break-glass grant lasts, in minutes.
     pub break_glass_minutes: u32,
+    /// Admission control for record views.
+    pub views: Arc<crate::admission::Admission>,
 }
 
 /// How the gateway is exposed to browsers.

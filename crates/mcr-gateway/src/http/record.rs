@@ -17,7 +17,9 @@ use crate::audit::{Action, AuditEntry, Outcome};
 
 use crate::error::AppError;
 use crate::policy;
-use crate::view::{Fetches, View, prefer_patient, run};
+use crate::view::{
+    Fetches, Locating, PendingRegistration, View, prefer_patient, registration_detail, run,
+};
 
 /// The NDJSON media type of the streamed record.
 pub const NDJSON: &str = "application/x-ndjson";
@@ -43,65 +45,80 @@ const RULE: Rule = Rule {
 /// The record for a context: every located source asked at once; with `Accept:
 /// application/x-ndjson` each source's data is sent as it arrives, otherwise the whole
 /// record once every source has finished. The access row is committed first.
+///
+/// A view needs a slot ([`crate::admission`]): when the gateway is serving as many as it
+/// may and its queue is full, the answer is `503` with `Retry-After`, before anything
+/// is checked, written or asked.
 #[tracing::instrument(skip_all)]
 pub async fn get_record(
     State(state): State<AppState>,
     Path(ctx): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let slot = state.views.admit().await?;
     let Access {
         claims,
         context,
         grant,
     } = access::check(&state, &headers, &ctx, RULE).await?;
     let nhs = context.nhs_number.clone();
-    // Providers known from their pointers are asked at once; the registered practice
-    // when the demographics service has said which it is.
     // A kind of source outside the role's dataset is neither asked nor named.
     let dataset = policy::dataset_for(claims.role.as_deref());
     let shown = |kind| dataset.is_none_or(|d| d.shows_source(kind));
+    // Providers are known from their pointers (a store lookup). The registered practice
+    // is either the only one configured, or named by the demographics service — which
+    // is asked now, in its own task, so that its answer and the access row's commit
+    // overlap; the practice is asked once a row naming it is committed (see `view`).
+    let lookup = state.locator.asks_demographics().then(|| {
+        let (locator, nhs) = (state.locator.clone(), nhs.clone());
+        PendingRegistration::spawn(async move { locator.registration(&nhs).await })
+    });
+    let providers: Vec<_> = state
+        .locator
+        .pointer_sources(&nhs)
+        .await?
+        .into_iter()
+        .filter(|s| shown(s.reference.kind))
+        .collect();
     let mut fetches = Fetches::default();
-    for source in state.locator.pointer_sources(&nhs).await? {
-        if shown(source.reference.kind) {
-            fetches.ask(source, &nhs, &claims, false);
+    let mut detail = grant
+        .as_ref()
+        .map(|g| format!("break-glass {}; ", g.id))
+        .unwrap_or_default();
+    let mut known_practice = None;
+    let locating = if let Some(lookup) = lookup {
+        let asking: Vec<&str> = providers.iter().map(|s| s.reference.id.as_str()).collect();
+        detail.push_str(&format!(
+            "asking: {}; and the registered practice the demographics service names",
+            if asking.is_empty() {
+                "none".into()
+            } else {
+                asking.join(", ")
+            }
+        ));
+        Locating::Pending(lookup)
+    } else {
+        let registration = state.locator.registration(&nhs).await;
+        let practice = registration
+            .practice
+            .clone()
+            .filter(|p| shown(p.reference.kind));
+        let mut asking: Vec<&str> = providers.iter().map(|s| s.reference.id.as_str()).collect();
+        if let Some(p) = &practice {
+            asking.insert(0, p.reference.id.as_str());
         }
-    }
-    let registration = state.locator.registration(&nhs).await;
-    if let Some(practice) = registration.practice
-        && shown(practice.reference.kind)
-    {
-        fetches.ask(practice, &nhs, &claims, true);
-    }
-    let asked: Vec<&str> = fetches.asked().iter().map(|s| s.id.as_str()).collect();
-    let mut detail = format!(
-        "{}asking: {}",
-        grant
-            .as_ref()
-            .map(|g| format!("break-glass {}; ", g.id))
-            .unwrap_or_default(),
-        if asked.is_empty() {
-            "none".into()
-        } else {
-            asked.join(", ")
-        }
-    );
-    for note in &registration.notes {
-        detail.push_str(&format!("; {note}"));
-    }
-    // For the snooping report: a user looking at someone who shares their surname.
-    if let (Some(user), Some(family)) = (
-        claims.name.as_deref(),
-        registration
-            .patient
-            .as_ref()
-            .and_then(|p| p.family_name.as_deref()),
-    ) && crate::audit::report::same_surname(user, family)
-    {
-        detail.push_str(&format!("; {}", crate::audit::report::SAME_SURNAME));
-    }
+        let asking = (!asking.is_empty()).then(|| asking.join(", "));
+        // For the snooping report: a user looking at someone who shares their surname.
+        detail.push_str(&registration_detail(
+            &registration,
+            asking.as_deref(),
+            claims.name.as_deref(),
+        ));
+        known_practice = practice;
+        Locating::Known(registration.patient)
+    };
     let digits = nhs.as_digits();
-    // The access row is committed before any event is sent (dropping `fetches` on
-    // failure cancels the upstream calls).
+    // The access row is committed before any source is asked.
     state
         .audit
         .record(AuditEntry {
@@ -113,21 +130,31 @@ pub async fn get_record(
             detail: Some(&detail),
         })
         .await?;
+    if let Some(practice) = known_practice {
+        fetches.ask(practice, &nhs, &claims, true);
+    }
+    for source in providers {
+        fetches.ask(source, &nhs, &claims, false);
+    }
     let (tx, rx) = mpsc::channel(16);
     let view = View {
         claims,
         nhs,
         context_id: context.id,
-        patient: registration.patient,
+        locating,
         fetches,
         audit: state.audit.clone(),
         sensitive: state.sensitive.clone(),
         dataset,
     };
-    // The view's per-source audit rows belong to this request too.
+    // The view's per-source audit rows belong to this request too. The view keeps its
+    // slot until its last event is handed over.
     tokio::spawn(crate::request_id::scope(
         crate::request_id::current(),
-        run(view, tx),
+        async move {
+            run(view, tx).await;
+            drop(slot);
+        },
     ));
     if wants(&headers, NDJSON) {
         let lines = futures_util::stream::unfold(rx, |mut rx| async move {
