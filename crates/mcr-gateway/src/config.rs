@@ -62,7 +62,7 @@ pub struct Config {
     /// The most record views served at once; more wait in a short queue
     /// (`--view-queue`), and beyond that are answered `503` with `Retry-After`, so an
     /// overloaded gateway keeps its work and memory bounded.
-    #[arg(long, env = "MCR_MAX_CONCURRENT_VIEWS", default_value_t = 64)]
+    #[arg(long, env = "MCR_MAX_CONCURRENT_VIEWS", default_value_t = 32)]
     pub max_concurrent_views: usize,
     /// Record views that may wait for a free slot when all are taken.
     #[arg(long, env = "MCR_VIEW_QUEUE", default_value_t = 256)]
@@ -114,7 +114,7 @@ impl Config {
             gp_ods: "Y90001".into(),
             gp_name: "Riverside Medical Practice".into(),
             source_deadline_secs: 10,
-            max_concurrent_views: 64,
+            max_concurrent_views: 32,
             view_queue: 256,
             view_queue_wait_ms: 10_000,
             context_idle_minutes: 15,
