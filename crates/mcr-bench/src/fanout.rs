@@ -87,6 +87,16 @@ fn peak_rss_mib(pid: u32) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// The start of a `source` event in the NDJSON stream.
+const SOURCE_EVENT: &[u8] = b"\"event\":\"source\"";
+
+/// Whether the stream read so far holds a `source` event (its window is the needle's
+/// own length: a 17-byte window over this 16-byte needle never matched, so the first-
+/// source time used to be the time to `complete`).
+fn holds_source_event(buf: &[u8]) -> bool {
+    buf.windows(SOURCE_EVENT.len()).any(|w| w == SOURCE_EVENT)
+}
+
 /// One view through the gateway: (time to the first `source` event, time to `complete`),
 /// or `None` if the gateway refused it as overloaded (503).
 async fn gateway_view(
@@ -110,7 +120,7 @@ async fn gateway_view(
     let mut buf = Vec::new();
     while let Some(chunk) = resp.chunk().await? {
         buf.extend_from_slice(&chunk);
-        if first.is_none() && buf.windows(17).any(|w| w == b"\"event\":\"source\"") {
+        if first.is_none() && holds_source_event(&buf) {
             first = Some(started.elapsed());
         }
     }
@@ -376,4 +386,19 @@ where
     }
     let rate = all.len() as f64 / started.elapsed().as_secs_f64();
     Ok((all, rate, refused))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_event_is_found_in_the_stream_and_other_events_are_not_taken_for_one() {
+        let opening =
+            b"{\"event\":\"patient\",\"patient\":null}\n{\"event\":\"located\",\"sources\":[]}\n";
+        assert!(!holds_source_event(opening));
+        let mut stream = opening.to_vec();
+        stream.extend_from_slice(b"{\"event\":\"source\",\"status\":{");
+        assert!(holds_source_event(&stream));
+    }
 }
