@@ -90,6 +90,18 @@ fn responses(ok: Value, codes: &[&str]) -> Value {
     r
 }
 
+/// Record views also answer `503` when admission control refuses them.
+fn with_overload(mut responses: Value) -> Value {
+    responses["503"]["description"] = json!(
+        "overloaded: the gateway is serving as many record views as it may, and Retry-After says when to try again; or the audit log or store is unavailable; nothing was returned"
+    );
+    responses["503"]["headers"] = json!({"Retry-After": {
+        "description": "seconds to wait before trying again (when overloaded)",
+        "schema": {"type": "integer"},
+    }});
+    responses
+}
+
 /// The document.
 pub fn document() -> Value {
     json!({
@@ -154,11 +166,11 @@ pub fn document() -> Value {
                 "summary": "the record: NDJSON events as sources answer, the whole record as JSON, or a FHIR R4 Bundle",
                 "security": [{"user": []}],
                 "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "responses": responses(json!({"200": {"description": "the record", "content": {
+                "responses": with_overload(responses(json!({"200": {"description": "the record", "content": {
                     "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/RecordEvent"}},
                     "application/json": {"schema": {"$ref": "#/components/schemas/Record"}},
                     "application/fhir+json": {"schema": {"type": "object"}},
-                }}}), &["401", "404", "503"]),
+                }}}), &["401", "404", "503"])),
             }},
             COMMENTS: {
                 "get": {"summary": "the comments on this patient's record, oldest first (clinicians and social workers)", "security": [{"user": []}],
