@@ -3,8 +3,8 @@
 //! through the real gateway process (token check, context, locator, audit rows,
 //! streaming), against the simulator with three sources per patient at ~50 ms a request
 //! with jitter. Reports time-to-complete p50/p99 and their ratio to the bare client,
-//! time-to-first-source minus the fastest source's own time, views/s, and the gateway
-//! process's peak RSS.
+//! time-to-first-source minus the fastest source's own time, views/s, views the gateway
+//! refused as overloaded (503), and the gateway process's peak RSS during each shape.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -35,6 +35,10 @@ pub struct Shape {
     pub bare_p99_ms: f64,
     /// Median of (gateway time-to-first-source − bare fastest source), ms.
     pub first_source_overhead_p50_ms: f64,
+    /// Views the gateway refused with 503 (admission control), not in the figures above.
+    pub refused: usize,
+    /// Peak resident memory of the gateway process during this shape (MiB).
+    pub gateway_peak_rss_mib: f64,
 }
 
 /// All fan-out figures.
@@ -65,6 +69,12 @@ impl Drop for Gateway {
     }
 }
 
+/// Resets the process's peak RSS (`VmHWM`) to its current RSS, so the next reading is
+/// the peak of one load shape (Linux ≥ 4.0: `5` to `clear_refs`).
+fn reset_peak_rss(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
 fn peak_rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -77,13 +87,24 @@ fn peak_rss_mib(pid: u32) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// One view through the gateway: (time to the first `source` event, time to `complete`).
+/// The start of a `source` event in the NDJSON stream.
+const SOURCE_EVENT: &[u8] = b"\"event\":\"source\"";
+
+/// Whether the stream read so far holds a `source` event (its window is the needle's
+/// own length: a 17-byte window over this 16-byte needle never matched, so the first-
+/// source time used to be the time to `complete`).
+fn holds_source_event(buf: &[u8]) -> bool {
+    buf.windows(SOURCE_EVENT.len()).any(|w| w == SOURCE_EVENT)
+}
+
+/// One view through the gateway: (time to the first `source` event, time to `complete`),
+/// or `None` if the gateway refused it as overloaded (503).
 async fn gateway_view(
     http: &reqwest::Client,
     base: &str,
     token: &str,
     ctx: &str,
-) -> anyhow::Result<(Duration, Duration)> {
+) -> anyhow::Result<Option<(Duration, Duration)>> {
     let started = Instant::now();
     let mut resp = http
         .get(format!("{base}/api/v1/contexts/{ctx}/record"))
@@ -91,17 +112,20 @@ async fn gateway_view(
         .bearer_auth(token)
         .send()
         .await?;
+    if resp.status() == 503 {
+        return Ok(None);
+    }
     anyhow::ensure!(resp.status() == 200, "view failed: {}", resp.status());
     let mut first = None;
     let mut buf = Vec::new();
     while let Some(chunk) = resp.chunk().await? {
         buf.extend_from_slice(&chunk);
-        if first.is_none() && buf.windows(17).any(|w| w == b"\"event\":\"source\"") {
+        if first.is_none() && holds_source_event(&buf) {
             first = Some(started.elapsed());
         }
     }
     let total = started.elapsed();
-    Ok((first.unwrap_or(total), total))
+    Ok(Some((first.unwrap_or(total), total)))
 }
 
 /// One view by the bare client, making the same requests the gateway makes — the
@@ -293,17 +317,19 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
         let viewers = with_fresh_sources(&viewers, &source_http);
         let claims = claims.clone();
         let pds = Arc::new((source_http.clone(), sim.pds_url()));
-        let (bare, _) = drive(load, duration, &viewers, move |v| {
+        let (bare, _, _) = drive(load, duration, &viewers, move |v| {
             let (claims, pds) = (claims.clone(), pds.clone());
-            async move { Ok(bare_view(&v, &claims, &pds).await) }
+            async move { Ok(Some(bare_view(&v, &claims, &pds).await)) }
         })
         .await?;
         let (base, http) = (gateway.url.clone(), http.clone());
-        let (through, rate) = drive(load, duration, &viewers, move |v| {
+        reset_peak_rss(gateway.child.id());
+        let (through, rate, refused) = drive(load, duration, &viewers, move |v| {
             let (http, base) = (http.clone(), base.clone());
             async move { gateway_view(&http, &base, &v.token, &v.ctx).await }
         })
         .await?;
+        let shape_rss = peak_rss_mib(gateway.child.id());
         let sorted = |xs: &[(Duration, Duration)], f: fn(&(Duration, Duration)) -> Duration| {
             let mut v: Vec<f64> = xs.iter().map(|x| f(x).as_secs_f64() * 1000.0).collect();
             v.sort_by(|a, b| a.total_cmp(b));
@@ -319,6 +345,8 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
             bare_p50_ms: percentile(&b_total, 0.5),
             bare_p99_ms: percentile(&b_total, 0.99),
             first_source_overhead_p50_ms: percentile(&g_first, 0.5) - percentile(&b_first, 0.5),
+            refused,
+            gateway_peak_rss_mib: shape_rss,
         });
         println!("fan-out {}: {:?}", load.name(), shapes.last());
     }
@@ -346,17 +374,18 @@ impl Load {
     }
 }
 
-/// Drives `view` under `load` for `duration`; returns each view's (first, total) and the
-/// completed views per second.
+/// Drives `view` under `load` for `duration`; returns each completed view's (first,
+/// total), the completed views per second and how many views were refused.
 async fn drive<F, Fut>(
     load: Load,
     duration: Duration,
     viewers: &[Arc<Viewer>],
     view: F,
-) -> anyhow::Result<(Vec<(Duration, Duration)>, f64)>
+) -> anyhow::Result<(Vec<(Duration, Duration)>, f64, usize)>
 where
     F: Fn(Arc<Viewer>) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<(Duration, Duration)>> + Send + 'static,
+    Fut:
+        std::future::Future<Output = anyhow::Result<Option<(Duration, Duration)>>> + Send + 'static,
 {
     let started = Instant::now();
     let deadline = started + duration;
@@ -386,9 +415,30 @@ where
         }
     }
     let mut all = Vec::new();
+    let mut refused = 0;
     while let Some(done) = tasks.join_next().await {
-        all.extend(done??);
+        for view in done?? {
+            match view {
+                Some(times) => all.push(times),
+                None => refused += 1,
+            }
+        }
     }
     let rate = all.len() as f64 / started.elapsed().as_secs_f64();
-    Ok((all, rate))
+    Ok((all, rate, refused))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_event_is_found_in_the_stream_and_other_events_are_not_taken_for_one() {
+        let opening =
+            b"{\"event\":\"patient\",\"patient\":null}\n{\"event\":\"located\",\"sources\":[]}\n";
+        assert!(!holds_source_event(opening));
+        let mut stream = opening.to_vec();
+        stream.extend_from_slice(b"{\"event\":\"source\",\"status\":{");
+        assert!(holds_source_event(&stream));
+    }
 }

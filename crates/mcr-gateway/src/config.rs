@@ -59,6 +59,17 @@ pub struct Config {
     /// Seconds the gateway waits for a source before reporting it as timed out.
     #[arg(long, env = "MCR_SOURCE_DEADLINE_SECS", default_value_t = 10)]
     pub source_deadline_secs: u64,
+    /// The most record views served at once; more wait in a short queue
+    /// (`--view-queue`), and beyond that are answered `503` with `Retry-After`, so an
+    /// overloaded gateway keeps its work and memory bounded.
+    #[arg(long, env = "MCR_MAX_CONCURRENT_VIEWS", default_value_t = 32)]
+    pub max_concurrent_views: usize,
+    /// Record views that may wait for a free slot when all are taken.
+    #[arg(long, env = "MCR_VIEW_QUEUE", default_value_t = 256)]
+    pub view_queue: usize,
+    /// Milliseconds a queued record view waits for a slot before it is answered `503`.
+    #[arg(long, env = "MCR_VIEW_QUEUE_WAIT_MS", default_value_t = 10_000)]
+    pub view_queue_wait_ms: u64,
     /// Minutes of inactivity after which a patient context expires.
     #[arg(long, env = "MCR_CONTEXT_IDLE_MINUTES", default_value_t = 15)]
     pub context_idle_minutes: u64,
@@ -103,6 +114,9 @@ impl Config {
             gp_ods: "Y90001".into(),
             gp_name: "Riverside Medical Practice".into(),
             source_deadline_secs: 10,
+            max_concurrent_views: 32,
+            view_queue: 256,
+            view_queue_wait_ms: 10_000,
             context_idle_minutes: 15,
             comments_per_minute: 30,
             break_glass_minutes: 60,
@@ -153,6 +167,15 @@ impl Config {
                 publisher_public_key_pem: None,
             }],
         })
+    }
+
+    /// The admission limits for record views.
+    pub fn view_limits(&self) -> crate::admission::Limits {
+        crate::admission::Limits {
+            running: self.max_concurrent_views,
+            queue: self.view_queue,
+            wait: Duration::from_millis(self.view_queue_wait_ms),
+        }
     }
 
     /// The per-source deadline.

@@ -56,6 +56,13 @@ pub enum AppError {
         /// Seconds until a retry may succeed.
         retry_after_secs: u64,
     },
+    /// The gateway is serving as many record views as it is configured to; the client
+    /// should try again after `retry_after_secs` (`503` with `Retry-After`).
+    #[error("the gateway is busy")]
+    Overloaded {
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
     /// The context does not exist, has expired, or belongs to someone else.
     #[error("no such patient context")]
     ContextNotFound,
@@ -110,6 +117,12 @@ impl IntoResponse for AppError {
                 "rate_limited",
                 message.clone(),
             ),
+            AppError::Overloaded { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "the gateway is serving as many records as it can just now; try again in a moment"
+                    .to_string(),
+            ),
             AppError::ContextNotFound => (
                 StatusCode::NOT_FOUND,
                 "context_not_found",
@@ -151,7 +164,8 @@ impl IntoResponse for AppError {
             .into_response();
         if let AppError::TooManyRequests {
             retry_after_secs, ..
-        } = &self
+        }
+        | AppError::Overloaded { retry_after_secs } = &self
         {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

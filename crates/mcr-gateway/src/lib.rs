@@ -5,6 +5,7 @@
 //! `main.rs` is thin; [`startup::Application`] builds everything from a
 //! [`config::Config`] and exposes the bound address so tests can use port 0.
 
+pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -55,6 +55,12 @@ impl Locator {
         &self.registry
     }
 
+    /// Whether the registered practice comes from a demographics service (asked per
+    /// view) rather than being the only practice configured (known at once).
+    pub fn asks_demographics(&self) -> bool {
+        self.registry.demographics.is_some()
+    }
+
     /// The providers that have published pointers to `nhs`'s record (a quick store
     /// lookup, so their fetches can start while the demographics service is asked).
     pub async fn pointer_sources(&self, nhs: &NhsNumber) -> Result<Vec<Arc<Source>>, AppError> {

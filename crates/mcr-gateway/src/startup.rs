@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::audit::AuditLog;
@@ -91,6 +92,7 @@ impl Application {
             demo,
             comments_per_minute: config.comments_per_minute,
             break_glass_minutes: config.break_glass_minutes,
+            views: Arc::new(crate::admission::Admission::new(config.view_limits())),
             portal_client_id: config.portal_client_id.clone(),
             demo_control_url: config.demo_control_url.clone().filter(|_| config.demo),
         };
@@ -126,7 +128,15 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.app)
+        // No Nagle delay: the record stream writes small events (`patient`, `located`)
+        // followed by a `source` event, which Nagle's algorithm would hold back until
+        // the client acknowledged the first — a delayed ACK of up to 40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.app)
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error")

@@ -2,22 +2,27 @@
 //! emitted in order — `patient`, `located`, one `source` per source as it finishes,
 //! `complete`.
 //!
-//! Fetches start as soon as each source is known: the providers' (from their pointers)
-//! while the demographics service is still being asked, the registered practice's when
-//! it answers. Nothing is *sent* before the access row is committed (the caller commits
-//! it before [`run`]), and each `source` event only after that source's outcome row is
-//! committed; if an audit write fails, `aborted` is sent and nothing more, and the
-//! remaining upstream calls are cancelled — as they are when the client goes away.
+//! No source is asked before a committed audit row says it will be: the caller commits
+//! the access row, naming the providers found from their pointers, and asks them before
+//! [`run`]; the demographics service is asked meanwhile, and when it names the
+//! registered practice a `record.practice` row saying so is committed before the
+//! practice is asked. So the providers' fetches overlap the demographics lookup, as a
+//! bare client's would. `patient` and `located` go out once the practice is known; a
+//! `source` event only after that source's outcome row is committed (a source that
+//! answers before the practice is known has its row committed at once and its event
+//! held until then). If an audit write fails, `aborted` is sent and nothing more, and
+//! the remaining upstream calls are cancelled — as they are when the client goes away.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use mcr_model::{Demographics, NhsNumber, RecordEvent, SourceRef, SourceState, SourceStatus};
 use tokio::sync::mpsc;
-use tokio::task::{Id, JoinSet};
+use tokio::task::{Id, JoinHandle, JoinSet};
 
 use crate::audit::{Action, AuditEntry, AuditLog, Outcome};
 use crate::auth::Claims;
+use crate::locator::Registration;
 use crate::policy::{DatasetRule, SensitiveCodes};
 use crate::sources::{Source, SourceResult};
 
@@ -57,6 +62,70 @@ impl Fetches {
     }
 }
 
+/// The demographics service's answer, being looked up in its own task (aborted if the
+/// view ends first).
+pub struct PendingRegistration(JoinHandle<Registration>);
+
+impl PendingRegistration {
+    /// Runs `lookup` in a task of its own, so it proceeds while the access row commits.
+    pub fn spawn(lookup: impl Future<Output = Registration> + Send + 'static) -> Self {
+        Self(tokio::spawn(lookup))
+    }
+
+    async fn answer(&mut self) -> Registration {
+        match (&mut self.0).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "demographics lookup task failed");
+                Registration {
+                    patient: None,
+                    practice: None,
+                    notes: vec!["the demographics service could not be asked".into()],
+                }
+            }
+        }
+    }
+}
+
+impl Drop for PendingRegistration {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Who the patient is and which practice to ask: known before the access row (the only
+/// practice configured), or still being asked of the demographics service.
+pub enum Locating {
+    /// Known; the practice (if any) is already being asked.
+    Known(Option<Demographics>),
+    /// The demographics service has not answered yet.
+    Pending(PendingRegistration),
+}
+
+/// The detail of the `record.practice` row: whom the demographics service named and
+/// whether the gateway asks them, anything else it said, and the snooping report's mark.
+pub fn registration_detail(
+    registration: &Registration,
+    asking: Option<&str>,
+    user_name: Option<&str>,
+) -> String {
+    let mut detail = format!("asking: {}", asking.unwrap_or("none"));
+    for note in &registration.notes {
+        detail.push_str(&format!("; {note}"));
+    }
+    if let (Some(user), Some(family)) = (
+        user_name,
+        registration
+            .patient
+            .as_ref()
+            .and_then(|p| p.family_name.as_deref()),
+    ) && crate::audit::report::same_surname(user, family)
+    {
+        detail.push_str(&format!("; {}", crate::audit::report::SAME_SURNAME));
+    }
+    detail
+}
+
 /// Everything a view needs.
 pub struct View {
     /// Who is looking.
@@ -65,8 +134,8 @@ pub struct View {
     pub nhs: NhsNumber,
     /// The context the view is in.
     pub context_id: String,
-    /// Demographics from the demographics service.
-    pub patient: Option<Demographics>,
+    /// Demographics and the registered practice.
+    pub locating: Locating,
     /// The fetches in flight.
     pub fetches: Fetches,
     /// Where outcome rows go.
@@ -85,91 +154,161 @@ fn outcome_of(state: SourceState) -> Outcome {
     }
 }
 
+type Event = (RecordEvent, Option<Demographics>);
+
 /// Runs the view, sending events to `tx` until `complete` or `aborted`.
-pub async fn run(view: View, tx: mpsc::Sender<(RecordEvent, Option<Demographics>)>) {
+pub async fn run(view: View, tx: mpsc::Sender<Event>) {
     let View {
         claims,
         nhs,
         context_id,
-        patient,
-        fetches,
+        locating,
+        mut fetches,
         audit,
         sensitive,
         dataset,
     } = view;
-    let Fetches {
-        mut tasks,
-        pending,
-        asked,
-    } = fetches;
-    let opening = [
-        RecordEvent::Patient { patient },
-        RecordEvent::Located {
-            sources: asked,
-            dataset: dataset.map(DatasetRule::describe),
-        },
-    ];
-    for event in opening {
-        if tx.send((event, None)).await.is_err() {
-            return;
-        }
-    }
     let digits = nhs.as_digits();
+    let aborted = || RecordEvent::Aborted {
+        message: "the access could not be recorded, so no more of the record will be sent".into(),
+    };
+    let opening = |patient, fetches: &Fetches| {
+        [
+            RecordEvent::Patient { patient },
+            RecordEvent::Located {
+                sources: fetches.asked().to_vec(),
+                dataset: dataset.map(DatasetRule::describe),
+            },
+        ]
+    };
+    // Source events ready before `patient` and `located` could be sent.
+    let mut held: Vec<Event> = Vec::new();
+    let mut pending = match locating {
+        Locating::Known(patient) => {
+            for event in opening(patient, &fetches) {
+                if tx.send((event, None)).await.is_err() {
+                    return;
+                }
+            }
+            None
+        }
+        Locating::Pending(lookup) => Some(lookup),
+    };
     loop {
+        enum Next {
+            Located(Registration),
+            Finished(Option<Result<(Id, Finished), tokio::task::JoinError>>),
+        }
+        if pending.is_none() && fetches.tasks.is_empty() {
+            break;
+        }
         let next = tokio::select! {
             _ = tx.closed() => return,
-            next = tasks.join_next_with_id() => next,
-        };
-        let (result, patient) = match next {
-            None => break,
-            Some(Ok((_, finished))) => finished,
-            Some(Err(e)) => {
-                let Some(reference) = pending.get(&e.id()).cloned() else {
-                    continue;
-                };
-                tracing::error!(source = %reference.id, error = %e, "source task failed");
-                let message = Some("the gateway could not ask this source".into());
-                (
-                    SourceResult {
-                        status: SourceStatus::new(reference, SourceState::Failed, None, message),
-                        sections: vec![],
-                    },
-                    None,
-                )
+            found = async {
+                match pending.as_mut() {
+                    Some(lookup) => lookup.answer().await,
+                    None => std::future::pending().await,
+                }
+            }, if pending.is_some() => Next::Located(found),
+            next = fetches.tasks.join_next_with_id(), if !fetches.tasks.is_empty() => {
+                Next::Finished(next)
             }
         };
-        let (mut result, patient) = (result, patient);
-        // Sensitive items never leave the gateway; the source's status counts them.
-        result.status.withheld += sensitive.withhold(&mut result.sections);
-        // Then the reader's dataset: what it leaves out is not part of this view.
-        if let Some(dataset) = dataset {
-            dataset.apply(&mut result.sections);
-        }
-        let entries: usize = result.sections.iter().map(|s| s.entries.len()).sum();
-        let detail = format!(
-            "{}: {:?}; {entries} entries sent; {} withheld",
-            result.status.source.id, result.status.state, result.status.withheld
-        );
-        let row = AuditEntry {
-            claims: &claims,
-            nhs_number: Some(&digits),
-            context_id: Some(&context_id),
-            action: Action::SourceOutcome,
-            outcome: outcome_of(result.status.state),
-            detail: Some(&detail),
-        };
-        if audit.record(row).await.is_err() {
-            let message = "the access could not be recorded, so no more of the record will be sent"
-                .to_string();
-            let _ = tx.send((RecordEvent::Aborted { message }, None)).await;
-            return;
-        }
-        let event = RecordEvent::Source {
-            status: result.status,
-            sections: result.sections,
-        };
-        if tx.send((event, patient)).await.is_err() {
-            return;
+        match next {
+            Next::Located(registration) => {
+                pending = None;
+                let practice = registration
+                    .practice
+                    .clone()
+                    .filter(|p| dataset.is_none_or(|d| d.shows_source(p.reference.kind)));
+                let detail = registration_detail(
+                    &registration,
+                    practice.as_ref().map(|p| p.reference.id.as_str()),
+                    claims.name.as_deref(),
+                );
+                let row = AuditEntry {
+                    claims: &claims,
+                    nhs_number: Some(&digits),
+                    context_id: Some(&context_id),
+                    action: Action::LocatePractice,
+                    outcome: Outcome::Allowed,
+                    detail: Some(&detail),
+                };
+                if audit.record(row).await.is_err() {
+                    let _ = tx.send((aborted(), None)).await;
+                    return;
+                }
+                if let Some(practice) = practice {
+                    fetches.ask(practice, &nhs, &claims, true);
+                }
+                let events = opening(registration.patient, &fetches)
+                    .into_iter()
+                    .map(|e| (e, None))
+                    .chain(held.drain(..));
+                for event in events {
+                    if tx.send(event).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Next::Finished(None) => {}
+            Next::Finished(Some(finished)) => {
+                let (result, patient) = match finished {
+                    Ok((_, finished)) => finished,
+                    Err(e) => {
+                        let Some(reference) = fetches.pending.get(&e.id()).cloned() else {
+                            continue;
+                        };
+                        tracing::error!(source = %reference.id, error = %e, "source task failed");
+                        let message = Some("the gateway could not ask this source".into());
+                        (
+                            SourceResult {
+                                status: SourceStatus::new(
+                                    reference,
+                                    SourceState::Failed,
+                                    None,
+                                    message,
+                                ),
+                                sections: vec![],
+                            },
+                            None,
+                        )
+                    }
+                };
+                let mut result = result;
+                // Sensitive items never leave the gateway; the source's status counts them.
+                result.status.withheld += sensitive.withhold(&mut result.sections);
+                // Then the reader's dataset: what it leaves out is not part of this view.
+                if let Some(dataset) = dataset {
+                    dataset.apply(&mut result.sections);
+                }
+                let entries: usize = result.sections.iter().map(|s| s.entries.len()).sum();
+                let detail = format!(
+                    "{}: {:?}; {entries} entries sent; {} withheld",
+                    result.status.source.id, result.status.state, result.status.withheld
+                );
+                let row = AuditEntry {
+                    claims: &claims,
+                    nhs_number: Some(&digits),
+                    context_id: Some(&context_id),
+                    action: Action::SourceOutcome,
+                    outcome: outcome_of(result.status.state),
+                    detail: Some(&detail),
+                };
+                if audit.record(row).await.is_err() {
+                    let _ = tx.send((aborted(), None)).await;
+                    return;
+                }
+                let event = RecordEvent::Source {
+                    status: result.status,
+                    sections: result.sections,
+                };
+                if pending.is_some() {
+                    held.push((event, patient));
+                } else if tx.send((event, patient)).await.is_err() {
+                    return;
+                }
+            }
         }
     }
     let _ = tx.send((RecordEvent::Complete, None)).await;

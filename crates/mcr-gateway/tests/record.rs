@@ -154,7 +154,9 @@ async fn the_stream_sends_patient_located_each_source_then_complete_each_audited
             .all(|e| matches!(e, RecordEvent::Source { .. }))
     );
     assert_eq!(events.last(), Some(&RecordEvent::Complete));
-    // The access row, then one outcome row per source, in the order they were sent.
+    // The access row first, naming the providers; the practice only once the
+    // `record.practice` row names it; then one outcome row per source, in the order the
+    // events were sent.
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT action, detail FROM audit WHERE action LIKE 'record.%' ORDER BY seq",
     )
@@ -162,8 +164,31 @@ async fn the_stream_sends_patient_located_each_source_then_complete_each_audited
     .await
     .unwrap();
     assert_eq!(rows[0].0, "record.view");
-    let outcome_sources: Vec<String> = rows[1..]
+    let access = rows[0].1.clone().unwrap();
+    for provider in &sources[1..] {
+        assert!(access.contains(&provider.id), "{access}");
+    }
+    assert!(!access.contains(&sources[0].id), "{access}");
+    let practice_row = rows
         .iter()
+        .position(|(a, _)| a == "record.practice")
+        .expect("a record.practice row");
+    assert_eq!(
+        rows[practice_row].1.as_deref(),
+        Some(format!("asking: {}", sources[0].id).as_str())
+    );
+    let practice_outcome = rows
+        .iter()
+        .position(|(a, d)| {
+            a == "record.source"
+                && d.as_deref()
+                    .is_some_and(|d| d.starts_with(&format!("{}:", sources[0].id)))
+        })
+        .expect("the practice's outcome row");
+    assert!(practice_row < practice_outcome);
+    let outcome_sources: Vec<String> = rows
+        .iter()
+        .filter(|(a, _)| a == "record.source")
         .map(|(_, d)| d.clone().unwrap().split(':').next().unwrap().to_string())
         .collect();
     let sent_sources: Vec<String> = source_events
@@ -638,8 +663,10 @@ async fn a_view_of_someone_sharing_the_users_surname_is_marked_for_the_snooping_
     let token = support::demo_token(&r.http, &r.base, "ward-nurse", &other_nhs).await;
     let ctx = support::open_context(&r.http, &r.base, &token, &other_nhs).await;
     let _ = r.record(&token, &ctx).await;
+    // The patient's name comes from the demographics service, so the mark is on the
+    // row written when it answers, before the practice is asked.
     let views: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT nhs_number, detail FROM audit WHERE action = 'record.view' ORDER BY seq",
+        "SELECT nhs_number, detail FROM audit WHERE action = 'record.practice' ORDER BY seq",
     )
     .fetch_all(&mut r.db().await)
     .await
@@ -751,4 +778,94 @@ async fn a_failed_source_can_be_asked_again_alone_and_the_retry_is_audited() {
             .unwrap();
         assert_eq!(resp.status(), status, "{query}");
     }
+}
+
+/// A stand-in GP practice that only counts the requests it gets (and fails them).
+async fn counting_practice() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, asked)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_source_is_asked_before_the_access_row_is_committed() {
+    use std::sync::atomic::Ordering;
+    let (gp_url, asked) = counting_practice().await;
+    let data = tempfile::tempdir().unwrap();
+    let config = Config::for_demo(data.path().to_path_buf(), PathBuf::from("."), gp_url);
+    let (base, server) = support::spawn_gateway(config).await;
+    let http = reqwest::Client::new();
+    let nhs = mcr_sim::population::nhs_for_index(0).as_digits();
+    let token = support::demo_token(&http, &base, "ae-doctor", &nhs).await;
+    let ctx = support::open_context(&http, &base, &token, &nhs).await;
+    let db = data.path().join(store::sqlite::DB_FILE);
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER fail_views BEFORE INSERT ON audit WHEN NEW.action = 'record.view'
+         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for accept in ["application/json", "application/x-ndjson"] {
+        let resp = support::get_record(&http, &base, &token, &ctx, accept).await;
+        assert_eq!(resp.status(), 503, "{accept}");
+        let error: mcr_model::ApiError = resp.json().await.unwrap();
+        assert_eq!(error.code, "audit_unavailable");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(asked.load(Ordering::SeqCst), 0, "the practice was asked");
+    // Once the access can be recorded, the practice is asked (the counter counts).
+    sqlx::query("DROP TRIGGER fail_views")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let resp = support::get_record(&http, &base, &token, &ctx, "application/json").await;
+    assert_eq!(resp.status(), 200);
+    assert!(asked.load(Ordering::SeqCst) >= 1);
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registered_practice_is_not_asked_unless_the_row_naming_it_is_committed() {
+    let r = region(5_000).await;
+    let p = r.patient_with_providers(1);
+    let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
+    sqlx::query(
+        "CREATE TRIGGER fail_practice BEFORE INSERT ON audit WHEN NEW.action = 'record.practice'
+         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&mut r.db().await)
+    .await
+    .unwrap();
+    let events = r.stream(&token, &ctx).await;
+    assert!(
+        matches!(events.as_slice(), [RecordEvent::Aborted { .. }]),
+        "only aborted: {events:?}"
+    );
+    let practice = format!("gp-{}:", p.practice_ods.to_ascii_lowercase());
+    let outcomes: Vec<(Option<String>,)> =
+        sqlx::query_as("SELECT detail FROM audit WHERE action = 'record.source'")
+            .fetch_all(&mut r.db().await)
+            .await
+            .unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .all(|(d,)| !d.as_deref().unwrap_or("").starts_with(&practice)),
+        "{outcomes:?}"
+    );
 }

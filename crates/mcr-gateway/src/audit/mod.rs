@@ -37,6 +37,9 @@ pub enum Action {
     EndContext,
     /// The record was requested; the gateway is about to ask the sources.
     ViewRecord,
+    /// The demographics service named the patient's registered practice, which the
+    /// gateway is about to ask (or said why no practice will be asked).
+    LocatePractice,
     /// A source answered (or failed) and its data is about to be returned.
     SourceOutcome,
     /// A privacy officer recorded the patient's dissent.
@@ -68,6 +71,7 @@ impl Action {
             Action::OpenContext => "context.open",
             Action::EndContext => "context.end",
             Action::ViewRecord => "record.view",
+            Action::LocatePractice => "record.practice",
             Action::SourceOutcome => "record.source",
             Action::DissentSet => "dissent.set",
             Action::DissentLift => "dissent.lift",

@@ -9,8 +9,10 @@ use serde::Serialize;
 
 use crate::store::AuditRow;
 
-/// The marker the record view's access row carries when the user's surname is the
-/// patient's (set by the gateway at view time, when it knows both names).
+/// The marker a record view's rows carry when the user's surname is the patient's (set
+/// by the gateway at view time, when it knows both names): its access row
+/// (`record.view`) when the patient's name is known before the sources are asked, else
+/// the row written when the demographics service answers (`record.practice`).
 pub const SAME_SURNAME: &str = "same surname as the user";
 
 /// Thresholds.
@@ -69,7 +71,7 @@ pub fn flags(rows: &[AuditRow], thresholds: Thresholds) -> Vec<Flag> {
         let allowed = f.outcome == "allowed";
         let pattern = match f.action.as_str() {
             "break_glass.grant" if allowed => Some("break-glass"),
-            "record.view"
+            "record.view" | "record.practice"
                 if allowed
                     && f.detail
                         .as_deref()

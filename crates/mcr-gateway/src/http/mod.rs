@@ -22,6 +22,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -61,6 +63,8 @@ pub struct AppState {
     pub comments_per_minute: u32,
     /// How long a break-glass grant lasts, in minutes.
     pub break_glass_minutes: u32,
+    /// Admission control for record views.
+    pub views: Arc<crate::admission::Admission>,
 }
 
 /// How the gateway is exposed to browsers.
@@ -151,6 +155,13 @@ pub fn router(state: AppState, static_root: &Path, exposure: &Exposure) -> Resul
     if let Some(cors) = security::cors(&origins) {
         app = app.layer(cors);
     }
+    // JSON, FHIR and the static files are compressed for clients that ask; the NDJSON
+    // record never is, as a compressor holds output back until it has a block's worth
+    // and the stream must deliver each source's event as soon as it is ready.
+    app =
+        app.layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new(record::NDJSON)),
+        ));
     // Outermost: every response, refusals included, carries its request id.
     Ok(app.layer(middleware::from_fn(crate::request_id::assign)))
 }

@@ -90,6 +90,18 @@ fn responses(ok: Value, codes: &[&str]) -> Value {
     r
 }
 
+/// Record views also answer `503` when admission control refuses them.
+fn with_overload(mut responses: Value) -> Value {
+    responses["503"]["description"] = json!(
+        "overloaded: the gateway is serving as many record views as it may, and Retry-After says when to try again; or the audit log or store is unavailable; nothing was returned"
+    );
+    responses["503"]["headers"] = json!({"Retry-After": {
+        "description": "seconds to wait before trying again (when overloaded)",
+        "schema": {"type": "integer"},
+    }});
+    responses
+}
+
 /// The document.
 pub fn document() -> Value {
     json!({
@@ -155,11 +167,11 @@ pub fn document() -> Value {
                 "security": [{"user": []}],
                 "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}},
                     {"name": "source", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}, "description": "ask only this located source (a retry of one that failed)"}],
-                "responses": responses(json!({"200": {"description": "the record", "content": {
+                "responses": with_overload(responses(json!({"200": {"description": "the record", "content": {
                     "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/RecordEvent"}},
                     "application/json": {"schema": {"$ref": "#/components/schemas/Record"}},
                     "application/fhir+json": {"schema": {"type": "object"}},
-                }}}), &["400", "401", "404", "503"]),
+                }}}), &["400", "401", "404", "503"])),
             }},
             COMMENTS: {
                 "get": {"summary": "the comments on this patient's record, oldest first (clinicians and social workers)", "security": [{"user": []}],

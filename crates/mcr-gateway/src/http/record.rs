@@ -17,7 +17,9 @@ use crate::audit::{Action, AuditEntry, Outcome};
 
 use crate::error::AppError;
 use crate::policy;
-use crate::view::{Fetches, View, prefer_patient, run};
+use crate::view::{
+    Fetches, Locating, PendingRegistration, View, prefer_patient, registration_detail, run,
+};
 
 /// The NDJSON media type of the streamed record.
 pub const NDJSON: &str = "application/x-ndjson";
@@ -67,7 +69,11 @@ pub fn only_source(query: Option<&str>) -> Result<Option<String>, AppError> {
 /// The record for a context: every located source asked at once (or, with
 /// `?source=ID`, only that one); with `Accept: application/x-ndjson` each source's data
 /// is sent as it arrives, otherwise the whole record once every source has finished.
-/// The access row is committed before any event is sent.
+/// The access row is committed before any source is asked.
+///
+/// A view needs a slot ([`crate::admission`]): when the gateway is serving as many as it
+/// may and its queue is full, the answer is `503` with `Retry-After`, before anything
+/// is checked, written or asked.
 #[tracing::instrument(skip_all)]
 pub async fn get_record(
     State(state): State<AppState>,
@@ -76,69 +82,82 @@ pub async fn get_record(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let only = only_source(query.as_deref())?;
+    let slot = state.views.admit().await?;
     let Access {
         claims,
         context,
         grant,
     } = access::check(&state, &headers, &ctx, RULE).await?;
     let nhs = context.nhs_number.clone();
-    // Providers known from their pointers are asked at once; the registered practice
-    // when the demographics service has said which it is.
     // A kind of source outside the role's dataset is neither asked nor named.
     let dataset = policy::dataset_for(claims.role.as_deref());
     let shown = |source: &crate::sources::Source| {
         dataset.is_none_or(|d| d.shows_source(source.reference.kind))
             && only.as_ref().is_none_or(|id| *id == source.reference.id)
     };
+    // Providers are known from their pointers (a store lookup). The registered practice
+    // is either the only one configured, or named by the demographics service — which
+    // is asked now, in its own task, so that its answer and the access row's commit
+    // overlap; the practice is asked once a row naming it is committed (see `view`).
+    // A retry of one source knows the practice first, so that it can tell whether the
+    // source asked for is the practice.
+    let lookup = (only.is_none() && state.locator.asks_demographics()).then(|| {
+        let (locator, nhs) = (state.locator.clone(), nhs.clone());
+        PendingRegistration::spawn(async move { locator.registration(&nhs).await })
+    });
+    let providers: Vec<_> = state
+        .locator
+        .pointer_sources(&nhs)
+        .await?
+        .into_iter()
+        .filter(|s| shown(s))
+        .collect();
     let mut fetches = Fetches::default();
-    for source in state.locator.pointer_sources(&nhs).await? {
-        if shown(&source) {
-            fetches.ask(source, &nhs, &claims, false);
+    let mut detail = format!(
+        "{}{}",
+        if only.is_some() { "retry; " } else { "" },
+        grant
+            .as_ref()
+            .map(|g| format!("break-glass {}; ", g.id))
+            .unwrap_or_default()
+    );
+    let mut known_practice = None;
+    let locating = if let Some(lookup) = lookup {
+        let asking: Vec<&str> = providers.iter().map(|s| s.reference.id.as_str()).collect();
+        detail.push_str(&format!(
+            "asking: {}; and the registered practice the demographics service names",
+            if asking.is_empty() {
+                "none".into()
+            } else {
+                asking.join(", ")
+            }
+        ));
+        Locating::Pending(lookup)
+    } else {
+        let registration = state.locator.registration(&nhs).await;
+        let practice = registration.practice.clone().filter(|p| shown(p));
+        let mut asking: Vec<&str> = providers.iter().map(|s| s.reference.id.as_str()).collect();
+        if let Some(p) = &practice {
+            asking.insert(0, p.reference.id.as_str());
         }
-    }
-    let registration = state.locator.registration(&nhs).await;
-    if let Some(practice) = registration.practice
-        && shown(&practice)
-    {
-        fetches.ask(practice, &nhs, &claims, true);
-    }
-    if only.is_some() && fetches.asked().is_empty() {
+        let asking = (!asking.is_empty()).then(|| asking.join(", "));
+        // For the snooping report: a user looking at someone who shares their surname.
+        detail.push_str(&registration_detail(
+            &registration,
+            asking.as_deref(),
+            claims.name.as_deref(),
+        ));
+        known_practice = practice;
+        Locating::Known(registration.patient)
+    };
+    if only.is_some() && providers.is_empty() && known_practice.is_none() {
         return Err(AppError::NotFound {
             code: "source_not_located",
             message: "that source is not one this patient's record is located at".into(),
         });
     }
-    let asked: Vec<&str> = fetches.asked().iter().map(|s| s.id.as_str()).collect();
-    let mut detail = format!(
-        "{}{}asking: {}",
-        if only.is_some() { "retry; " } else { "" },
-        grant
-            .as_ref()
-            .map(|g| format!("break-glass {}; ", g.id))
-            .unwrap_or_default(),
-        if asked.is_empty() {
-            "none".into()
-        } else {
-            asked.join(", ")
-        }
-    );
-    for note in &registration.notes {
-        detail.push_str(&format!("; {note}"));
-    }
-    // For the snooping report: a user looking at someone who shares their surname.
-    if let (Some(user), Some(family)) = (
-        claims.name.as_deref(),
-        registration
-            .patient
-            .as_ref()
-            .and_then(|p| p.family_name.as_deref()),
-    ) && crate::audit::report::same_surname(user, family)
-    {
-        detail.push_str(&format!("; {}", crate::audit::report::SAME_SURNAME));
-    }
     let digits = nhs.as_digits();
-    // The access row is committed before any event is sent (dropping `fetches` on
-    // failure cancels the upstream calls).
+    // The access row is committed before any source is asked.
     state
         .audit
         .record(AuditEntry {
@@ -150,21 +169,31 @@ pub async fn get_record(
             detail: Some(&detail),
         })
         .await?;
+    if let Some(practice) = known_practice {
+        fetches.ask(practice, &nhs, &claims, true);
+    }
+    for source in providers {
+        fetches.ask(source, &nhs, &claims, false);
+    }
     let (tx, rx) = mpsc::channel(16);
     let view = View {
         claims,
         nhs,
         context_id: context.id,
-        patient: registration.patient,
+        locating,
         fetches,
         audit: state.audit.clone(),
         sensitive: state.sensitive.clone(),
         dataset,
     };
-    // The view's per-source audit rows belong to this request too.
+    // The view's per-source audit rows belong to this request too. The view keeps its
+    // slot until its last event is handed over.
     tokio::spawn(crate::request_id::scope(
         crate::request_id::current(),
-        run(view, tx),
+        async move {
+            run(view, tx).await;
+            drop(slot);
+        },
     ));
     if wants(&headers, NDJSON) {
         let lines = futures_util::stream::unfold(rx, |mut rx| async move {

@@ -2,15 +2,22 @@
 //! no event attributes, no `javascript:` URLs, no styles) before it leaves the gateway.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// The sanitiser, built once: a builder holds the allow-list's sets, which are costly
+/// to build again for every narrative.
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https"]))
+        .link_rel(Some("noopener noreferrer"));
+    builder
+});
 
 /// The HTML with everything not on the allow-list removed; links keep only http(s) and
 /// are marked `rel="noopener noreferrer"`.
 pub fn sanitise(html: &str) -> String {
-    ammonia::Builder::default()
-        .url_schemes(HashSet::from(["http", "https"]))
-        .link_rel(Some("noopener noreferrer"))
-        .clean(html)
-        .to_string()
+    SANITISER.clean(html).to_string()
 }
 
 #[cfg(test)]

@@ -127,7 +127,7 @@ async fn search_all(
     for _ in 0..MAX_PAGES {
         let request = http.get(&url).header("Accept", "application/fhir+json");
         // A GET search is safe to repeat once if the connection failed.
-        let (status, bundle) = json_body(send(request, true).await?).await?;
+        let (status, mut bundle) = json_body(send(request, true).await?).await?;
         let not_supported = as_list(&bundle["issue"]).any(|i| i["code"] == "not-supported");
         if out.is_empty() && (status == 404 && not_supported || status == 501) {
             return Ok(None);
@@ -135,22 +135,29 @@ async fn search_all(
         if !(200..300).contains(&status) {
             return Err(refusal(status, &bundle));
         }
+        let next = as_list(&bundle["link"])
+            .find(|l| l["relation"] == "next")
+            .and_then(|l| l["url"].as_str())
+            .map(str::to_string);
+        // The resources are moved out of the page, not copied: a page can be large.
+        let entries = match bundle.get_mut("entry").map(Value::take) {
+            Some(Value::Array(entries)) => entries,
+            Some(Value::Null) | None => vec![],
+            Some(single) => vec![single],
+        };
         out.extend(
-            as_list(&bundle["entry"])
-                .filter_map(|e| e.get("resource"))
-                .filter(|r| r["resourceType"] != "OperationOutcome")
-                .cloned(),
+            entries
+                .into_iter()
+                .filter_map(|mut e| e.get_mut("resource").map(Value::take))
+                .filter(|r| r["resourceType"] != "OperationOutcome"),
         );
         if out.len() > MAX_ENTRIES {
             return Err(SourceError::TooLarge);
         }
-        let next = as_list(&bundle["link"])
-            .find(|l| l["relation"] == "next")
-            .and_then(|l| l["url"].as_str());
         match next {
             None => return Ok(Some(out)),
             // Never follow a link away from the source itself.
-            Some(next) if next.starts_with(base) => url = next.to_string(),
+            Some(next) if next.starts_with(base) => url = next,
             Some(_) => {
                 return Err(SourceError::Malformed(
                     "a next link points away from the source".into(),

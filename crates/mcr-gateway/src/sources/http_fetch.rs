@@ -9,6 +9,10 @@ use super::SourceError;
 
 /// The largest answer accepted from one request to a source.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// The most buffer reserved up front from a declared `Content-Length`: enough for a
+/// typical answer in one allocation, without letting a source's header alone claim
+/// [`MAX_BODY_BYTES`] per request.
+const MAX_RESERVE_BYTES: u64 = 1024 * 1024;
 
 /// The HTTP client for sources: no redirects are followed, to other hosts or at all.
 pub fn client() -> reqwest::Client {
@@ -55,7 +59,11 @@ pub async fn json_body(mut response: Response) -> Result<(u16, Value), SourceErr
     {
         return Err(SourceError::TooLarge);
     }
-    let mut body = Vec::new();
+    let reserve = response
+        .content_length()
+        .unwrap_or(0)
+        .min(MAX_RESERVE_BYTES);
+    let mut body = Vec::with_capacity(reserve as usize);
     while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(SourceError::TooLarge);

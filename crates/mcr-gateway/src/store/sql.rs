@@ -22,6 +22,9 @@ use crate::audit::chain::{GENESIS, row_hash};
 /// Key of the PostgreSQL advisory lock that serialises audit chain writers.
 pub const CHAIN_LOCK_KEY: i64 = 0x6d63_725f_6175_6474; // "mcr_audt"
 
+/// Rows per multi-row audit `INSERT`: 15 parameters each keeps a statement well inside
+/// both engines' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+const INSERT_CHUNK: usize = 128;
 /// The chain's head: the newest row's sequence number and hash.
 const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 const AUDIT_COLUMNS: &str = "seq, at, user_id, user_role, org_ods, nhs_number, context_id, action, outcome, \
@@ -188,7 +191,9 @@ impl SqlStore {
         Ok(head.unwrap_or_else(|| (0, GENESIS.to_string())))
     }
 
-    /// Chains and inserts `rows` after the current head inside `tx`.
+    /// Chains and inserts `rows` after the current head inside `tx`: the hashes are
+    /// computed first, then the rows go in with one multi-row `INSERT` per
+    /// [`INSERT_CHUNK`] rows rather than one statement (one round trip) per row.
     async fn chain_in(
         tx: &mut Transaction<'static, Any>,
         rows: Vec<AuditFields>,
@@ -198,32 +203,46 @@ impl SqlStore {
         for fields in rows {
             seq += 1;
             let hash = row_hash(&prev, seq, &fields);
-            sqlx::query(&format!(
-                "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-            ))
-            .bind(seq)
-            .bind(&fields.at)
-            .bind(&fields.user_id)
-            .bind(&fields.user_role)
-            .bind(&fields.org_ods)
-            .bind(&fields.nhs_number)
-            .bind(&fields.context_id)
-            .bind(&fields.action)
-            .bind(&fields.outcome)
-            .bind(&fields.detail)
-            .bind(fields.checkpoint_seq)
-            .bind(&fields.checkpoint_hash)
-            .bind(&prev)
-            .bind(&hash)
-            .bind(&fields.request_id)
-            .execute(&mut **tx)
-            .await?;
             out.push(AuditRow {
                 seq,
                 fields,
                 prev_hash: std::mem::replace(&mut prev, hash.clone()),
                 hash,
             });
+        }
+        for chunk in out.chunks(INSERT_CHUNK) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let params: Vec<String> =
+                        (1..=15).map(|c| format!("${}", i * 15 + c)).collect();
+                    format!("({})", params.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                let f = &row.fields;
+                query = query
+                    .bind(row.seq)
+                    .bind(&f.at)
+                    .bind(&f.user_id)
+                    .bind(&f.user_role)
+                    .bind(&f.org_ods)
+                    .bind(&f.nhs_number)
+                    .bind(&f.context_id)
+                    .bind(&f.action)
+                    .bind(&f.outcome)
+                    .bind(&f.detail)
+                    .bind(f.checkpoint_seq)
+                    .bind(&f.checkpoint_hash)
+                    .bind(&row.prev_hash)
+                    .bind(&row.hash)
+                    .bind(&f.request_id);
+            }
+            query.execute(&mut **tx).await?;
         }
         Ok(out)
     }
