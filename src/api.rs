@@ -68,6 +68,22 @@ fn network(e: gloo_net::Error) -> LoadError {
 /// The code of the error raised when an answer names a patient other than the one asked for.
 pub const PATIENT_MISMATCH: &str = "patient_mismatch";
 
+/// How many times a request refused with `503` and `Retry-After` is sent again.
+const OVERLOAD_RETRIES: usize = 2;
+
+/// Waits `ms` milliseconds.
+async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 fn bearer(options: &PanelOptions) -> String {
     format!("Bearer {}", options.token.current())
 }
@@ -89,6 +105,25 @@ async fn send(
         .await
         .map_err(network)?;
     if response.status() == 401 && options.token.refresh().await {
+        response = build(&bearer(options))
+            .map_err(network)?
+            .send()
+            .await
+            .map_err(network)?;
+    }
+    // A gateway at capacity says when to come back: wait that long (at most 5 s), twice.
+    for _ in 0..OVERLOAD_RETRIES {
+        if response.status() != 503 {
+            break;
+        }
+        let Some(seconds) = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        else {
+            break;
+        };
+        sleep_ms(seconds.clamp(1, 5) * 1000).await;
         response = build(&bearer(options))
             .map_err(network)?
             .send()

@@ -183,14 +183,11 @@ async fn an_empty_section_says_none_recorded_only_when_every_source_answered() {
 #[wasm_bindgen_test]
 async fn mount_renders_into_an_open_shadow_root_and_reports_an_unreachable_gateway() {
     let el = host();
-    let options = js_sys::Object::new();
-    for (k, v) in [
-        ("gatewayUrl", "http://127.0.0.1:9"),
-        ("nhsNumber", "9434765919"),
-        ("token", "t"),
-    ] {
-        js_sys::Reflect::set(&options, &k.into(), &v.into()).unwrap();
-    }
+    let options = js_options(&[
+        ("gatewayUrl", "http://127.0.0.1:9".into()),
+        ("nhsNumber", "9434765919".into()),
+        ("token", "t".into()),
+    ]);
     // The host hears about the failure through a composed event on its own element.
     let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
     let listener = {
@@ -208,7 +205,7 @@ async fn mount_renders_into_an_open_shadow_root_and_reports_an_unreachable_gatew
     };
     el.add_event_listener_with_callback("mcr-error", listener.as_ref().unchecked_ref())
         .unwrap();
-    let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
+    let mut handle = mcr_panel::mount(el.clone(), options).unwrap();
     let root = el.shadow_root().expect("an open shadow root");
     assert!(
         el.text_content().unwrap().is_empty(),
@@ -815,6 +812,31 @@ async fn a_long_column_is_shown_a_page_at_a_time() {
     assert!(texts(&el, ".mcr-section--problems .mcr-count")[0].contains("120"));
 }
 
+/// The NDJSON record stream of a patient held by no source: `patient`, `located`,
+/// `complete`.
+fn stream_of(patient: Option<Demographics>) -> String {
+    [
+        mcr_model::RecordEvent::Patient { patient },
+        mcr_model::RecordEvent::Located {
+            sources: vec![],
+            dataset: None,
+        },
+        mcr_model::RecordEvent::Complete,
+    ]
+    .iter()
+    .map(|e| serde_json::to_string(e).unwrap() + "\n")
+    .collect()
+}
+
+/// A JS object of `pairs`, as a host passes options to `mount`.
+fn js_options(pairs: &[(&str, wasm_bindgen::JsValue)]) -> wasm_bindgen::JsValue {
+    let options = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&options, &(*k).into(), v).unwrap();
+    }
+    options.into()
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 // A stand-in for the gateway inside the page, for the patient-switch test: contexts open
 // at once; each record answers after a delay drawn from `delays` (in turn), so answers
@@ -892,35 +914,19 @@ async fn a_hundred_rapid_switches_never_show_the_previous_patient() {
         let mut patient = record(SourceState::Answered).patient.unwrap();
         patient.nhs_number = NhsNumber::parse(&nhs).unwrap();
         patient.family_name = Some(name.clone());
-        let events = [
-            mcr_model::RecordEvent::Patient {
-                patient: Some(patient),
-            },
-            mcr_model::RecordEvent::Located {
-                sources: vec![],
-                dataset: None,
-            },
-            mcr_model::RecordEvent::Complete,
-        ];
-        let body: String = events
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap() + "\n")
-            .collect();
+        let body = stream_of(Some(patient));
         js_sys::Reflect::set(&records, &nhs.as_str().into(), &body.into()).unwrap();
     }
     // Earlier answers are slower than the switches, so most arrive after them.
     let restore = install_fake_gateway(&records, vec![40, 5, 25, 0, 60, 15, 35, 10]);
     let el = host();
-    let options = js_sys::Object::new();
-    for (k, v) in [
-        ("gatewayUrl", "http://gateway.test".to_string()),
-        ("nhsNumber", nhs_number(0)),
-        ("token", "t".to_string()),
-    ] {
-        js_sys::Reflect::set(&options, &k.into(), &v.into()).unwrap();
-    }
+    let options = js_options(&[
+        ("gatewayUrl", "http://gateway.test".into()),
+        ("nhsNumber", nhs_number(0).into()),
+        ("token", "t".into()),
+    ]);
     set_current(&names[0].to_uppercase());
-    let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
+    let mut handle = mcr_panel::mount(el.clone(), options).unwrap();
     let root: web_sys::Node = el.shadow_root().unwrap().into();
     let seen = watch_for_other_patients(&root, names.clone());
     for (i, name) in names.iter().enumerate().skip(1) {
@@ -1063,33 +1069,16 @@ extern "C" {
 
 #[wasm_bindgen_test]
 async fn an_expired_token_is_refreshed_through_get_token_and_the_request_sent_again() {
-    let patient = record(SourceState::Answered).patient;
-    let body: String = [
-        mcr_model::RecordEvent::Patient { patient },
-        mcr_model::RecordEvent::Located {
-            sources: vec![],
-            dataset: None,
-        },
-        mcr_model::RecordEvent::Complete,
-    ]
-    .iter()
-    .map(|e| serde_json::to_string(e).unwrap() + "\n")
-    .collect();
+    let body = stream_of(record(SourceState::Answered).patient);
     let restore = install_token_checking_gateway(&body);
-    let options = js_sys::Object::new();
-    for (k, v) in [
-        (
-            "gatewayUrl",
-            wasm_bindgen::JsValue::from("http://gateway.test"),
-        ),
+    let options = js_options(&[
+        ("gatewayUrl", "http://gateway.test".into()),
         ("nhsNumber", "9434765919".into()),
         ("token", "stale".into()),
         ("getToken", get_token_callback().into()),
-    ] {
-        js_sys::Reflect::set(&options, &k.into(), &v).unwrap();
-    }
+    ]);
     let el = host();
-    let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
+    let mut handle = mcr_panel::mount(el.clone(), options).unwrap();
     sleep(300).await;
     let window = web_sys::window().unwrap();
     let read = |name: &str| {
@@ -1106,19 +1095,13 @@ async fn an_expired_token_is_refreshed_through_get_token_and_the_request_sent_ag
     handle.unmount();
 
     // Without a token at all, getToken gives the first one.
-    let options = js_sys::Object::new();
-    for (k, v) in [
-        (
-            "gatewayUrl",
-            wasm_bindgen::JsValue::from("http://gateway.test"),
-        ),
+    let options = js_options(&[
+        ("gatewayUrl", "http://gateway.test".into()),
         ("nhsNumber", "9434765919".into()),
         ("getToken", get_token_callback().into()),
-    ] {
-        js_sys::Reflect::set(&options, &k.into(), &v).unwrap();
-    }
+    ]);
     let el = host();
-    let mut handle = mcr_panel::mount(el.clone(), options.into()).unwrap();
+    let mut handle = mcr_panel::mount(el.clone(), options).unwrap();
     sleep(300).await;
     assert!(
         el.shadow_root()
@@ -1133,6 +1116,58 @@ async fn an_expired_token_is_refreshed_through_get_token_and_the_request_sent_ag
         1.0,
         "no request went out without a token"
     );
+    handle.unmount();
+    restore.call0(&wasm_bindgen::JsValue::NULL).unwrap();
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// A stand-in gateway at capacity: its first answer for the record is 503 with
+// `Retry-After: 1`, then it serves. Returns a function that puts the real fetch back.
+export function install_busy_gateway(record) {
+  const real = window.fetch;
+  window.__mcrRecordAsks = [];
+  window.fetch = async (input, init) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    const url = new URL(req.url);
+    if (req.method === 'POST' && url.pathname === '/api/v1/contexts') {
+      return new Response(JSON.stringify({ context_id: 'ctx-1' }), { status: 201 });
+    }
+    if (req.method === 'DELETE') return new Response(null, { status: 204 });
+    if (url.pathname.endsWith('/comments')) return new Response(JSON.stringify({ comments: [], may_write: false }));
+    window.__mcrRecordAsks.push(performance.now());
+    if (window.__mcrRecordAsks.length === 1) {
+      return new Response(JSON.stringify({ code: 'overloaded', message: 'busy' }), { status: 503, headers: { 'Retry-After': '1' } });
+    }
+    return new Response(record);
+  };
+  return () => { window.fetch = real; };
+}
+"#)]
+extern "C" {
+    fn install_busy_gateway(record: &str) -> js_sys::Function;
+}
+
+#[wasm_bindgen_test]
+async fn a_gateway_at_capacity_is_asked_again_after_its_retry_after() {
+    let body = stream_of(record(SourceState::Answered).patient);
+    let restore = install_busy_gateway(&body);
+    let options = js_options(&[
+        ("gatewayUrl", "http://gateway.test".into()),
+        ("nhsNumber", "9434765919".into()),
+        ("token", "t".into()),
+    ]);
+    let el = host();
+    let mut handle = mcr_panel::mount(el.clone(), options).unwrap();
+    sleep(1600).await;
+    let text = el.shadow_root().unwrap().text_content().unwrap();
+    assert!(text.contains("JONES, Ann"), "shown after the retry: {text}");
+    let asks: js_sys::Array =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"__mcrRecordAsks".into())
+            .unwrap()
+            .into();
+    assert_eq!(asks.length(), 2);
+    let waited = asks.get(1).as_f64().unwrap() - asks.get(0).as_f64().unwrap();
+    assert!(waited >= 990.0, "waited {waited} ms, as Retry-After said");
     handle.unmount();
     restore.call0(&wasm_bindgen::JsValue::NULL).unwrap();
 }
