@@ -76,6 +76,10 @@ pub const PANEL_CSS: &str = r#"
 .mcr-filter input, .mcr-filter select { font: inherit; font-weight: normal; padding: 0.15rem 0.3rem; border: 2px solid #4c6272; }
 .mcr-filter-clear { font: inherit; color: #005eb8; background: none; border: 0; text-decoration: underline; cursor: pointer; }
 button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, textarea:focus-visible { outline: 3px solid #ffeb3b; box-shadow: 0 0 0 5px #212b32; }
+.mcr-narrative summary { font-size: 0.85rem; color: #005eb8; cursor: pointer; }
+.mcr-narrative-body { border-left: 3px solid #d8dde0; padding: 0.2rem 0.6rem; margin: 0.2rem 0; font-size: 0.9rem; overflow-wrap: anywhere; }
+.mcr-narrative-body table { border-collapse: collapse; }
+.mcr-narrative-body td, .mcr-narrative-body th { border: 1px solid #d8dde0; padding: 0.1rem 0.3rem; }
 .mcr-more { font: inherit; font-size: 0.85rem; margin: 0.3rem 0; color: #005eb8; background: #fff; border: 1px solid #005eb8; border-radius: 3px; padding: 0.2rem 0.6rem; cursor: pointer; }
 .mcr-legend { margin: 0.2rem 0; font-size: 0.8rem; color: #4c6272; }
 .mcr-comparison, .mcr-trends { margin: 0.3rem 0 0.6rem; }

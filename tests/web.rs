@@ -1171,3 +1171,46 @@ async fn a_gateway_at_capacity_is_asked_again_after_its_retry_after() {
     handle.unmount();
     restore.call0(&wasm_bindgen::JsValue::NULL).unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_documents_sanitised_text_is_shown_folded_beneath_it() {
+    let el = host();
+    let mut rec = record(SourceState::Answered);
+    let mut letter = dated(
+        entry("d1", "Discharge summary", None),
+        trust(),
+        "2026-03-12",
+    );
+    letter.narrative = Some("<p>Discharged <b>home</b> on 12 March.</p>".into());
+    rec.located.push(trust());
+    rec.sources.push(SourceStatus::new(
+        trust(),
+        SourceState::Answered,
+        None,
+        None,
+    ));
+    rec.sections.push(Section {
+        kind: SectionKind::Documents,
+        entries: vec![letter],
+    });
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let body = el
+        .query_selector(".mcr-section--documents .mcr-narrative .mcr-narrative-body")
+        .unwrap()
+        .expect("the text, folded");
+    assert_eq!(
+        body.query_selector("b")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "home"
+    );
+    assert_eq!(body.text_content().unwrap(), "Discharged home on 12 March.");
+    assert!(
+        el.query_selector(".mcr-section--documents details.mcr-narrative:not([open])")
+            .unwrap()
+            .is_some(),
+        "folded until asked for"
+    );
+}

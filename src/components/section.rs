@@ -83,6 +83,18 @@ fn entry_comments(e: &Entry, comments: CommentsModel) -> impl IntoView + use<> {
     view! { <span class="mcr-entry-annotations">{marker}{button}</span> }
 }
 
+/// A document's or entry's full text, folded. The gateway has already sanitised it
+/// against an allow-list (no scripts, event attributes, styles or `javascript:` URLs),
+/// so it is inserted as markup; nothing else from a source ever is.
+fn narrative_view(html: String) -> impl IntoView {
+    view! {
+        <details class="mcr-narrative">
+            <summary>"Full text"</summary>
+            <div class="mcr-narrative-body" inner_html=html></div>
+        </details>
+    }
+}
+
 fn entry_view(e: Entry, comments: Option<CommentsModel>) -> impl IntoView {
     let annotations = comments.map(|c| entry_comments(&e, c));
     let date = e.date.as_deref().map(display_date);
@@ -104,6 +116,7 @@ fn entry_view(e: Entry, comments: Option<CommentsModel>) -> impl IntoView {
             {value}
             {e.detail.map(|d| view! { <span class="mcr-entry-detail">{d}</span> })}
             {flags}
+            {e.narrative.map(narrative_view)}
             <span class="mcr-entry-meta">
                 {e.source.organisation}
                 {date.map(|d| view! { " · " {d} })}
