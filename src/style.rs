@@ -101,8 +101,8 @@ button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-v
 .mcr-axis { stroke: #768692; stroke-width: 1; }
 .mcr-tick { font-size: 9px; fill: #4c6272; }
 .mcr-trend-line { fill: none; stroke: #768692; stroke-width: 1; }
-.mcr-point { fill: #fff; stroke: #005eb8; stroke-width: 1.5; }
-.mcr-point--abnormal { fill: #d5281b; stroke: #d5281b; }
+.mcr-points { fill: #fff; stroke: #005eb8; stroke-width: 1.5; }
+.mcr-points--abnormal { fill: #d5281b; stroke: #d5281b; }
 /* Printed: everything readable, nothing to click. Folded sections are opened for
    printing by the panel (beforeprint). */
 @media print {
@@ -111,7 +111,7 @@ button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-v
   .mcr-banner { background: #fff; color: #000; border: 2px solid #000; }
   .mcr-columns { grid-template-columns: 1fr 1fr; }
   .mcr-entry, .mcr-trend, .mcr-compare tr { break-inside: avoid; }
-  .mcr-point--abnormal { fill: #000; stroke: #000; }
+  .mcr-points--abnormal { fill: #000; stroke: #000; }
 }
 .mcr-error { border-left: 6px solid #d5281b; padding: 0.5rem 0.8rem; background: #fff4f4; }
 "#;

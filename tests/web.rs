@@ -748,17 +748,32 @@ async fn results_from_both_sources_are_plotted_with_source_markers_and_abnormal_
         label.starts_with("HbA1c: 3 results from 2 sources; latest 58 mmol/mol on 10-Mar-2026"),
         "{label}"
     );
-    assert_eq!(svg.query_selector_all("circle").unwrap().length(), 2, "GP");
-    assert_eq!(
-        svg.query_selector_all("rect.mcr-point").unwrap().length(),
-        1,
-        "hospital"
-    );
-    assert_eq!(
-        svg.query_selector_all(".mcr-point--abnormal")
+    // One path per kind of marker, one shape per result in it.
+    let shapes = |selector: &str| {
+        let list = svg.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .map(|i| {
+                let d = list
+                    .item(i)
+                    .unwrap()
+                    .unchecked_into::<web_sys::Element>()
+                    .get_attribute("d")
+                    .unwrap();
+                d.matches('M').count()
+            })
+            .sum::<usize>()
+    };
+    assert_eq!(shapes("path.mcr-points--gp"), 2, "GP circles");
+    assert_eq!(shapes("path.mcr-points--other"), 1, "hospital squares");
+    assert_eq!(shapes("path.mcr-points--abnormal"), 2, "abnormal, filled");
+    assert!(
+        svg.query_selector("path.mcr-points--gp:not(.mcr-points--abnormal)")
             .unwrap()
-            .length(),
-        2
+            .unwrap()
+            .get_attribute("d")
+            .unwrap()
+            .contains('a'),
+        "GP results are circles (arcs)"
     );
     assert!(
         svg.query_selector("rect.mcr-range").unwrap().is_some(),

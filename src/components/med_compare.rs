@@ -36,6 +36,10 @@ fn row(r: Row) -> impl IntoView {
     }
 }
 
+/// Rows shown at first in a comparison, and added by each "Show more" (changes come
+/// first, so they are always among them).
+const ROWS_PAGE: usize = 50;
+
 fn table(c: Comparison) -> impl IntoView {
     let caption = match c.list_date.as_deref() {
         Some(d) => format!(
@@ -46,6 +50,22 @@ fn table(c: Comparison) -> impl IntoView {
         None => format!("GP current medicines and {} list", c.hospital.organisation),
     };
     let hospital = c.hospital.organisation.clone();
+    let total = c.rows.len();
+    let shown = RwSignal::new(ROWS_PAGE.min(total));
+    let rows = StoredValue::new(c.rows);
+    let rows_view =
+        move || rows.with_value(|all| all[..shown.get()].iter().cloned().map(row).collect_view());
+    let more = move || {
+        let left = total - shown.get();
+        (left > 0).then(|| {
+            view! {
+                <button type="button" class="mcr-more"
+                    on:click=move |_| shown.update(|n| *n = (*n + ROWS_PAGE).min(total))>
+                    {format!("Show {} more medicines ({left} not shown)", left.min(ROWS_PAGE))}
+                </button>
+            }
+        })
+    };
     view! {
         <table class="mcr-compare">
             <caption>{caption}</caption>
@@ -56,8 +76,9 @@ fn table(c: Comparison) -> impl IntoView {
                     <th scope="col">{hospital}</th>
                 </tr>
             </thead>
-            <tbody>{c.rows.into_iter().map(row).collect_view()}</tbody>
+            <tbody>{rows_view}</tbody>
         </table>
+        {more}
     }
 }
 

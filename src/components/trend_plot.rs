@@ -131,22 +131,38 @@ pub fn summary(t: &Trend) -> String {
     s
 }
 
-fn marker(s: &Scales, p: &Point) -> AnyView {
-    let (x, y) = (s.x(p), s.y(p.value));
-    let class = if p.abnormal {
-        "mcr-point mcr-point--abnormal"
-    } else {
-        "mcr-point"
-    };
-    if p.from_gp {
-        view! { <circle class=class cx=at(x) cy=at(y) r="3.5"/> }.into_any()
-    } else {
-        view! {
-            <rect class=class x=at(x - 3.5) y=at(y - 3.5)
-                width="7" height="7"/>
-        }
-        .into_any()
-    }
+/// The markers of one kind (GP or not, abnormal or not) as one SVG path: a circle per
+/// GP result, a square per other service's, so that a long series is four elements,
+/// not one per result.
+fn markers(s: &Scales, points: &[Point], from_gp: bool, abnormal: bool) -> Option<AnyView> {
+    let d: String = points
+        .iter()
+        .filter(|p| p.from_gp == from_gp && p.abnormal == abnormal)
+        .map(|p| {
+            let (x, y) = (s.x(p), s.y(p.value));
+            if from_gp {
+                format!(
+                    "M{},{}a3.5,3.5 0 1,0 7,0a3.5,3.5 0 1,0 -7,0",
+                    at(x - 3.5),
+                    at(y)
+                )
+            } else {
+                format!("M{},{}h7v7h-7z", at(x - 3.5), at(y - 3.5))
+            }
+        })
+        .collect();
+    (!d.is_empty()).then(|| {
+        let class = format!(
+            "mcr-points mcr-points--{}{}",
+            if from_gp { "gp" } else { "other" },
+            if abnormal {
+                " mcr-points--abnormal"
+            } else {
+                ""
+            }
+        );
+        view! { <path class=class d=d/> }.into_any()
+    })
 }
 
 /// One test's plot.
@@ -166,7 +182,10 @@ fn plot(t: Trend) -> impl IntoView {
         .map(|p| format!("{},{}", at(s.x(p)), at(s.y(p.value))))
         .collect::<Vec<_>>()
         .join(" ");
-    let markers = t.points.iter().map(|p| marker(&s, p)).collect_view();
+    let markers = [(true, false), (true, true), (false, false), (false, true)]
+        .into_iter()
+        .map(|(gp, abnormal)| markers(&s, &t.points, gp, abnormal))
+        .collect_view();
     let first = t
         .points
         .first()
