@@ -20,6 +20,7 @@ use crate::components::comments::{CommentsModel, CommentsSection};
 use crate::components::filter_bar::FilterBar;
 use crate::components::section::RecordSection;
 use crate::components::sources::SourceList;
+use crate::components::summary::RecordSummary;
 use crate::crosscheck;
 use crate::dates::local_date_time;
 use crate::events;
@@ -355,13 +356,7 @@ pub fn RecordView(
 ) -> impl IntoView {
     let waiting = waiting_for(&record);
     // A role that sees only part of the record is told which part; the other sections
-    // are not shown at all (never as "none recorded").
-    let in_view = |kind: SectionKind| {
-        record
-            .dataset
-            .as_ref()
-            .is_none_or(|d| d.sections.contains(&kind))
-    };
+    // are not shown at all (never as "none recorded"), in the summary either.
     let dataset_note = record.dataset.as_ref().map(|d| {
         view! {
             <p class="mcr-dataset" role="note">
@@ -370,9 +365,10 @@ pub fn RecordView(
             </p>
         }
     });
+    let summary = view! { <RecordSummary record=record.clone() shown=in_dataset/> };
     let kinds: Vec<SectionKind> = SectionKind::ALL
         .into_iter()
-        .filter(|kind| in_view(*kind))
+        .filter(|kind| in_dataset(&record, *kind))
         .collect();
     let sources = record.sources.clone();
     let sections_of = record.sections.clone();
@@ -405,8 +401,18 @@ pub fn RecordView(
         <PatientBanner patient=record.patient.clone()/>
         <SourceList sources=record.sources.clone() waiting=waiting.clone() on_retry=on_retry/>
         {dataset_note}
+        {summary}
         <div class="mcr-sections">{sections}</div>
     }
+}
+
+/// Whether a section is part of the reader's view of `record` (a dataset may leave some
+/// out).
+fn in_dataset(record: &Record, kind: SectionKind) -> bool {
+    record
+        .dataset
+        .as_ref()
+        .is_none_or(|d| d.sections.contains(&kind))
 }
 
 /// Every entry's title by its reference, to say what an entry comment is about.

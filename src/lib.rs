@@ -19,6 +19,7 @@ pub mod filter;
 pub mod options;
 pub mod state;
 mod style;
+pub mod summary;
 pub mod trends;
 
 use leptos::mount::mount_to;

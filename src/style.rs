@@ -80,6 +80,11 @@ button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-v
 .mcr-narrative-body { border-left: 3px solid #d8dde0; padding: 0.2rem 0.6rem; margin: 0.2rem 0; font-size: 0.9rem; overflow-wrap: anywhere; }
 .mcr-narrative-body table { border-collapse: collapse; }
 .mcr-narrative-body td, .mcr-narrative-body th { border: 1px solid #d8dde0; padding: 0.1rem 0.3rem; }
+.mcr-summary { border: 1px solid #d8dde0; border-left: 4px solid #005eb8; padding: 0.2rem 0.8rem 0.5rem; margin: 0.6rem 0; }
+.mcr-summary h3 { font-size: 1rem; margin: 0.4rem 0; }
+.mcr-summary-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0.2rem 1.2rem; }
+.mcr-summary-part h4 { font-size: 0.9rem; margin: 0.3rem 0 0.1rem; }
+.mcr-summary-item { border-top: 1px solid #e8edee; padding: 0.2rem 0; display: flex; flex-direction: column; font-size: 0.9rem; }
 .mcr-more { font: inherit; font-size: 0.85rem; margin: 0.3rem 0; color: #005eb8; background: #fff; border: 1px solid #005eb8; border-radius: 3px; padding: 0.2rem 0.6rem; cursor: pointer; }
 .mcr-legend { margin: 0.2rem 0; font-size: 0.8rem; color: #4c6272; }
 .mcr-comparison, .mcr-trends { margin: 0.3rem 0 0.6rem; }

@@ -1229,3 +1229,35 @@ async fn a_documents_sanitised_text_is_shown_folded_beneath_it() {
         "folded until asked for"
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_summary_leads_with_active_problems_current_medicines_and_latest_results() {
+    let el = host();
+    let mut rec = record(SourceState::Answered);
+    let mut old = entry("p2", "Fractured wrist", None);
+    old.status = Some("resolved".into());
+    rec.sections[0].entries.push(old);
+    rec.sections[1]
+        .entries
+        .push(entry("m1", "Metformin 500mg tablets", None));
+    let mut hba1c = entry("r1", "HbA1c", None);
+    hba1c.value = Some("52 mmol/mol".into());
+    rec.sections.push(Section {
+        kind: SectionKind::Results,
+        entries: vec![hba1c],
+    });
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    let parts = texts(&el, ".mcr-summary .mcr-summary-part");
+    assert_eq!(parts.len(), 5, "{parts:?}");
+    assert!(parts[0].starts_with("Active problems") && parts[0].contains("Asthma"));
+    assert!(
+        !parts[0].contains("Fractured wrist"),
+        "resolved problems are left out"
+    );
+    assert!(
+        parts[1].contains("Metformin 500mg tablets")
+            && parts[1].contains("Riverside Medical Practice")
+    );
+    assert!(parts[2].contains("None recorded"), "{}", parts[2]);
+    assert!(parts[3].contains("HbA1c 52 mmol/mol"), "{}", parts[3]);
+}

@@ -7,4 +7,5 @@ pub mod filter_bar;
 pub mod med_compare;
 pub mod section;
 pub mod sources;
+pub mod summary;
 pub mod trend_plot;
