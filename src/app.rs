@@ -20,7 +20,7 @@ use crate::components::comments::{CommentsModel, CommentsSection};
 use crate::components::filter_bar::FilterBar;
 use crate::components::section::RecordSection;
 use crate::components::sources::SourceList;
-use crate::components::summary::RecordSummary;
+use crate::components::summary::record_summary;
 use crate::crosscheck;
 use crate::dates::local_date_time;
 use crate::events;
@@ -343,7 +343,7 @@ pub fn Panel(
 #[component]
 pub fn RecordView(
     /// The record to show.
-    record: Record,
+    mut record: Record,
     /// Comments, for the markers and "Comment" buttons on entries.
     #[prop(optional_no_strip)]
     comments: Option<CommentsModel>,
@@ -365,13 +365,14 @@ pub fn RecordView(
             </p>
         }
     });
-    let summary = view! { <RecordSummary record=record.clone() shown=in_dataset/> };
+    let summary = record_summary(&record, in_dataset);
     let kinds: Vec<SectionKind> = SectionKind::ALL
         .into_iter()
         .filter(|kind| in_dataset(&record, *kind))
         .collect();
     let sources = record.sources.clone();
-    let sections_of = record.sections.clone();
+    // Moved, not copied: a large record is cloned once per section it is shown in.
+    let sections_of = std::mem::take(&mut record.sections);
     let waiting_sections = waiting.clone();
     // Rebuilt when the filter changes; the filter bar itself lives outside this view.
     let sections = move || {

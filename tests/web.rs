@@ -625,6 +625,19 @@ async fn a_dataset_view_shows_only_its_sections_and_says_what_it_leaves_out() {
     assert_eq!(note, "Showing the social-care dataset: no results");
 }
 
+/// The test record with the trust located too, and answered.
+fn record_with_trust() -> Record {
+    let mut rec = record(SourceState::Answered);
+    rec.located.push(trust());
+    rec.sources.push(SourceStatus::new(
+        trust(),
+        SourceState::Answered,
+        None,
+        None,
+    ));
+    rec
+}
+
 fn dated(mut e: Entry, source: SourceRef, date: &str) -> Entry {
     e.source = source;
     e.date = Some(date.into());
@@ -657,14 +670,7 @@ async fn a_column_with_withheld_entries_says_so_rather_than_none_recorded() {
 #[wasm_bindgen_test]
 async fn gp_and_hospital_medicines_are_compared_row_by_row() {
     let el = host();
-    let mut rec = record(SourceState::Answered);
-    rec.located.push(trust());
-    rec.sources.push(SourceStatus::new(
-        trust(),
-        SourceState::Answered,
-        None,
-        None,
-    ));
+    let mut rec = record_with_trust();
     let discharge = |id: &str, title: &str, status: &str| {
         let mut e = dated(entry(id, title, None), trust(), "2026-03-12");
         e.category = Some("Discharge".into());
@@ -711,14 +717,7 @@ async fn gp_and_hospital_medicines_are_compared_row_by_row() {
 #[wasm_bindgen_test]
 async fn results_from_both_sources_are_plotted_with_source_markers_and_abnormal_flags() {
     let el = host();
-    let mut rec = record(SourceState::Answered);
-    rec.located.push(trust());
-    rec.sources.push(SourceStatus::new(
-        trust(),
-        SourceState::Answered,
-        None,
-        None,
-    ));
+    let mut rec = record_with_trust();
     let result = |id: &str, source: SourceRef, date: &str, value: &str| {
         let mut e = dated(entry(id, "HbA1c", None), source, date);
         e.codes = vec![mcr_model::Coding {
@@ -1190,20 +1189,13 @@ async fn a_gateway_at_capacity_is_asked_again_after_its_retry_after() {
 #[wasm_bindgen_test]
 async fn a_documents_sanitised_text_is_shown_folded_beneath_it() {
     let el = host();
-    let mut rec = record(SourceState::Answered);
+    let mut rec = record_with_trust();
     let mut letter = dated(
         entry("d1", "Discharge summary", None),
         trust(),
         "2026-03-12",
     );
     letter.narrative = Some("<p>Discharged <b>home</b> on 12 March.</p>".into());
-    rec.located.push(trust());
-    rec.sources.push(SourceStatus::new(
-        trust(),
-        SourceState::Answered,
-        None,
-        None,
-    ));
     rec.sections.push(Section {
         kind: SectionKind::Documents,
         entries: vec![letter],

@@ -48,14 +48,12 @@ fn part_view(p: Part, empty: &'static str) -> impl IntoView {
     }
 }
 
-/// The summary of `record`, limited to the sections `shown` allows.
-#[component]
-pub fn RecordSummary(
-    /// The record so far.
-    record: Record,
-    /// Whether a section is part of the reader's view.
+/// The summary of `record`, limited to the sections `shown` allows (a function, not a
+/// component, so the record is read in place rather than copied).
+pub fn record_summary(
+    record: &Record,
     shown: fn(&Record, SectionKind) -> bool,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let statuses: Vec<&SourceStatus> = record.sources.iter().collect();
     let waiting = record.sources.len() < record.located.len();
     let empty = if waiting {
@@ -63,9 +61,9 @@ pub fn RecordSummary(
     } else {
         empty_text(&statuses)
     };
-    let parts = summary(&record, &today_iso())
+    let parts = summary(record, &today_iso())
         .into_iter()
-        .filter(|p| shown(&record, p.kind))
+        .filter(|p| shown(record, p.kind))
         .map(|p| part_view(p, empty))
         .collect_view();
     view! {
