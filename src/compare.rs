@@ -198,13 +198,13 @@ pub fn compare(entries: &[Entry], today: &str) -> Vec<Comparison> {
 
 fn rows(gp: &[&Entry], list: &[&Entry], list_date: Option<&str>) -> Vec<Row> {
     let mut used = vec![false; list.len()];
+    let stems: Vec<String> = list.iter().map(|e| name_stem(&e.title)).collect();
     let mut out = Vec::new();
     for g in gp {
         let by_code = (0..list.len()).find(|&i| !used[i] && same_code(g, list[i]));
         let stem = name_stem(&g.title);
         let found = by_code.or_else(|| {
-            (0..list.len())
-                .find(|&i| !used[i] && !stem.is_empty() && name_stem(&list[i].title) == stem)
+            (0..list.len()).find(|&i| !used[i] && !stem.is_empty() && stems[i] == stem)
         });
         let row = match found {
             Some(i) => {

@@ -5,7 +5,7 @@
 use mcr_model::{Entry, Record, SectionKind};
 
 use crate::compare::is_current;
-use crate::trends::parse_value;
+use crate::trends::{group_key, parse_value};
 
 /// Items per part of the summary; the full sections hold the rest.
 pub const MAX_ITEMS: usize = 8;
@@ -60,21 +60,12 @@ pub fn summary(record: &Record, today: &str) -> Vec<Part> {
     let pick = |kind, keep: &dyn Fn(&Entry) -> bool| -> Vec<Entry> {
         of(kind).iter().filter(|e| keep(e)).cloned().collect()
     };
-    let mut latest: Vec<Entry> = Vec::new();
-    for e in newest_first(pick(SectionKind::Results, &|e| e.value.is_some())) {
-        let key = e
-            .codes
-            .iter()
-            .find_map(|c| c.code.clone())
-            .unwrap_or_else(|| e.title.to_lowercase());
-        let seen = latest.iter().any(|l| {
-            l.codes.iter().find_map(|c| c.code.clone()).as_ref() == Some(&key)
-                || l.title.to_lowercase() == key
-        });
-        if !seen {
-            latest.push(e);
-        }
-    }
+    // The newest result of each test, the same test from every source counting once.
+    let mut seen = std::collections::HashSet::new();
+    let mut latest: Vec<Entry> = newest_first(pick(SectionKind::Results, &|e| e.value.is_some()))
+        .into_iter()
+        .filter(|e| seen.insert(group_key(e)))
+        .collect();
     // Results with a number first: they are the ones a trend can follow.
     latest.sort_by_key(|e| e.value.as_deref().and_then(parse_value).is_none());
     vec![

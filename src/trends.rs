@@ -111,7 +111,9 @@ pub const SAME_TEST: &[(&str, &str)] = &[
     ("29463-7", "27113001"),         // body weight, kg
 ];
 
-fn group_key(e: &Entry) -> String {
+/// The key a result is grouped under: its LOINC code (a SNOMED CT code with a LOINC
+/// equivalent in [`SAME_TEST`] is mapped to it), else its first code, else its name.
+pub fn group_key(e: &Entry) -> String {
     let coded = |c: &mcr_model::Coding| {
         let code = c.code.as_deref()?.trim();
         let system = c.system.as_deref().unwrap_or("");
