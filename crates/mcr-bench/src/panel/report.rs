@@ -96,7 +96,7 @@ pub fn markdown(p: &Panel) -> String {
          the clinician's `RecordView` mounted by `render_record_for_bench` (the `bench` feature, which \
          adds {} bytes and is not in the shipped panel) with every folded section opened; it builds \
          the first 50 entries of each column (the rest come with \"Show more\"), and also the \
-         medication comparison (50 rows at first) and the result trend plots (one path per \
+         summary, the medication comparison (50 rows at first) and the result trend plots (one path per \
          kind of marker), which the peer has no counterpart of; \
          the peer renders every entry through `flushSync` into a React root. Entries spread evenly over problems, \
          medications, allergies and results, half from a GP practice and half from a trust.\n\n\
