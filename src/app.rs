@@ -403,7 +403,53 @@ pub fn RecordView(
         <SourceList sources=record.sources.clone() waiting=waiting.clone() on_retry=on_retry/>
         {dataset_note}
         {summary}
-        <div class="mcr-sections">{sections}</div>
+        <div class="mcr-sections" on:keydown=section_keys>{sections}</div>
+    }
+}
+
+/// Arrow keys between the sections' headings: down and up move to the next and the
+/// previous, Home and End to the first and the last (Enter or Space folds as usual).
+fn section_keys(ev: web_sys::KeyboardEvent) {
+    const HEADING: &str = ".mcr-section > details > summary";
+    let key = ev.key();
+    let Some(target) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End")
+        || !target.matches(HEADING).unwrap_or(false)
+    {
+        return;
+    }
+    let Some(list) = target
+        .closest(".mcr-sections")
+        .ok()
+        .flatten()
+        .and_then(|c| c.query_selector_all(HEADING).ok())
+    else {
+        return;
+    };
+    let n = list.length();
+    let Some(i) = (0..n).find(|&i| {
+        list.item(i)
+            .is_some_and(|node| node.is_same_node(Some(target.as_ref())))
+    }) else {
+        return;
+    };
+    let next = match key.as_str() {
+        "ArrowDown" => (i + 1) % n,
+        "ArrowUp" => (i + n - 1) % n,
+        "Home" => 0,
+        _ => n - 1,
+    };
+    if let Some(el) = list
+        .item(next)
+        .and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        ev.prevent_default();
+        let _ = el.focus();
     }
 }
 

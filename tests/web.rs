@@ -1253,3 +1253,50 @@ async fn the_summary_leads_with_active_problems_current_medicines_and_latest_res
     assert!(parts[2].contains("None recorded"), "{}", parts[2]);
     assert!(parts[3].contains("HbA1c 52 mmol/mol"), "{}", parts[3]);
 }
+
+#[wasm_bindgen_test]
+async fn arrow_keys_move_between_the_section_headings() {
+    let el = host();
+    let _h = leptos::mount::mount_to(
+        el.clone(),
+        || view! { <RecordView record=record_with_trust()/> },
+    );
+    let headings = el
+        .query_selector_all(".mcr-section > details > summary")
+        .unwrap();
+    let n = headings.length();
+    assert!(n >= 2, "{n} sections");
+    let heading = |i: u32| -> HtmlElement { headings.item(i).unwrap().unchecked_into() };
+    let press = js_sys::Function::new_with_args(
+        "el, key",
+        "el.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }))",
+    );
+    let focused = || {
+        let active = web_sys::window()
+            .unwrap()
+            .document()
+            .unwrap()
+            .active_element()
+            .unwrap();
+        (0..n).find(|&i| {
+            headings
+                .item(i)
+                .unwrap()
+                .is_same_node(Some(active.as_ref()))
+        })
+    };
+    heading(0).focus().unwrap();
+    for (key, expected) in [
+        ("ArrowDown", 1),
+        ("ArrowUp", 0),
+        ("ArrowUp", n - 1),
+        ("Home", 0),
+        ("End", n - 1),
+    ] {
+        let from = heading(focused().unwrap());
+        press
+            .call2(&wasm_bindgen::JsValue::NULL, &from, &key.into())
+            .unwrap();
+        assert_eq!(focused(), Some(expected), "{key}");
+    }
+}
