@@ -99,17 +99,17 @@ async fn send(
     if options.token.current().is_empty() {
         options.token.refresh().await;
     }
-    let mut response = build(&bearer(options))
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    if response.status() == 401 && options.token.refresh().await {
-        response = build(&bearer(options))
+    // One sending of the request, with the token as it stands now.
+    let attempt = || async {
+        build(&bearer(options))
             .map_err(network)?
             .send()
             .await
-            .map_err(network)?;
+            .map_err(network)
+    };
+    let mut response = attempt().await?;
+    if response.status() == 401 && options.token.refresh().await {
+        response = attempt().await?;
     }
     // A gateway at capacity says when to come back: wait that long (at most 5 s), twice.
     for _ in 0..OVERLOAD_RETRIES {
@@ -124,11 +124,7 @@ async fn send(
             break;
         };
         sleep_ms(seconds.clamp(1, 5) * 1000).await;
-        response = build(&bearer(options))
-            .map_err(network)?
-            .send()
-            .await
-            .map_err(network)?;
+        response = attempt().await?;
     }
     if !response.ok() {
         return Err(error_from(response).await);

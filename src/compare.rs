@@ -11,6 +11,8 @@
 
 use mcr_model::{Entry, SourceKind, SourceRef};
 
+use crate::dates::day;
+
 /// How a medicine differs between the GP record and a hospital's latest list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Change {
@@ -86,11 +88,6 @@ pub fn is_current(e: &Entry, today: &str) -> bool {
         .is_none_or(|s| s.eq_ignore_ascii_case("active"));
     let not_ended = e.end_date.as_deref().is_none_or(|end| day(end) >= today);
     active && not_ended
-}
-
-/// The first ten characters of an ISO date or date-time: its day.
-fn day(date: &str) -> &str {
-    date.get(..10).unwrap_or(date)
 }
 
 fn is_stopped(e: &Entry) -> bool {

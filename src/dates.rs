@@ -4,6 +4,12 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// The day of an ISO date or date-time: its first ten characters (`2026-03-12` from
+/// `2026-03-12T09:00:00Z`); text shorter than that is returned as it is.
+pub fn day(iso: &str) -> &str {
+    iso.get(..10).unwrap_or(iso)
+}
+
 /// `(year, month, day)` from `YYYY-MM-DD` (or the date part of a dateTime).
 pub fn parse_ymd(iso: &str) -> Option<(i32, u32, u32)> {
     let mut parts = iso.get(..10)?.splitn(3, '-');

@@ -3,6 +3,8 @@
 
 use mcr_model::Entry;
 
+use crate::dates::day;
+
 /// What the reader has asked to see.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntryFilter {
@@ -26,10 +28,10 @@ impl EntryFilter {
     /// Whether `e` is shown. An entry without a date is hidden by a date range, as it
     /// cannot be said to fall inside it.
     pub fn matches(&self, e: &Entry) -> bool {
-        let day = e.date.as_deref().map(|d| d.get(..10).unwrap_or(d));
+        let on = e.date.as_deref().map(day);
         let in_range = match (&self.from, &self.to) {
             (None, None) => true,
-            (from, to) => day.is_some_and(|d| {
+            (from, to) => on.is_some_and(|d| {
                 from.as_deref().is_none_or(|f| d >= f) && to.as_deref().is_none_or(|t| d <= t)
             }),
         };

@@ -9,6 +9,8 @@
 
 use mcr_model::{Entry, SourceKind};
 
+use crate::dates::day;
+
 /// One plotted result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
@@ -178,13 +180,7 @@ pub fn trends(entries: &[Entry]) -> Vec<Trend> {
                     let own_range = e.reference_range.as_deref().and_then(parse_range);
                     let outside = own_range.is_some_and(|(lo, hi)| *v < lo || *v > hi);
                     Point {
-                        date: e
-                            .date
-                            .as_deref()
-                            .unwrap_or_default()
-                            .chars()
-                            .take(10)
-                            .collect(),
+                        date: day(e.date.as_deref().unwrap_or_default()).to_string(),
                         value: *v,
                         organisation: e.source.organisation.clone(),
                         from_gp: e.source.kind == SourceKind::GpPractice,

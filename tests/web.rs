@@ -852,33 +852,71 @@ fn js_options(pairs: &[(&str, wasm_bindgen::JsValue)]) -> wasm_bindgen::JsValue 
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-// A stand-in for the gateway inside the page, for the patient-switch test: contexts open
-// at once; each record answers after a delay drawn from `delays` (in turn), so answers
-// for earlier patients arrive after later switches; abort is ignored, as a response
-// already on its way would be.
-// Returns a function that puts the real fetch back.
-export function install_fake_gateway(records, delays) {
-  let turn = 0;
+// Stand-ins for the gateway inside the page. `fake_gateway` answers what every panel
+// asks — contexts open at once (`ctx-` and the NHS number), ends, no comments — after
+// `gate` (a Response refuses the request), and leaves the record to `record(nhs)`.
+// Each installer returns a function that puts the real fetch back.
+function fake_gateway(record, gate = () => null) {
   const real = window.fetch;
   window.fetch = async (input, init) => {
     const req = input instanceof Request ? input : new Request(input, init);
     const url = new URL(req.url);
     const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+    const refused = gate(req);
+    if (refused) return refused;
     if (req.method === 'POST' && url.pathname === '/api/v1/contexts') {
       const { nhs_number } = await req.json();
       return json({ context_id: `ctx-${nhs_number}` }, 201);
     }
     if (req.method === 'DELETE') return new Response(null, { status: 204 });
-    const ctx = url.pathname.split('/')[4];
     if (url.pathname.endsWith('/comments')) return json({ comments: [], may_write: false });
-    const nhs = ctx.slice(4);
+    return record(url.pathname.split('/')[4].slice(4));
+  };
+  return () => { window.fetch = real; };
+}
+
+// For the patient-switch test: each record answers after a delay drawn from `delays`
+// (in turn), so answers for earlier patients arrive after later switches; abort is
+// ignored, as a response already on its way would be.
+export function install_fake_gateway(records, delays) {
+  let turn = 0;
+  return fake_gateway(async (nhs) => {
     const delay = delays[turn++ % delays.length];
     await new Promise((r) => setTimeout(r, delay));
     // Counted: answers that arrive once their patient is no longer the one shown.
     if (!records[nhs].includes(window.__mcrCurrent)) window.__mcrLateAnswers = (window.__mcrLateAnswers ?? 0) + 1;
     return new Response(records[nhs], { headers: { 'Content-Type': 'application/x-ndjson' } });
-  };
-  return () => { window.fetch = real; };
+  });
+}
+
+// A gateway that accepts only `Bearer fresh`, counting what it refuses (and, from now,
+// the calls of get_token_callback's functions).
+export function install_token_checking_gateway(record) {
+  window.__mcrRefused = 0;
+  window.__mcrTokenCalls = 0;
+  return fake_gateway(() => new Response(record), (req) => {
+    if (req.headers.get('Authorization') === 'Bearer fresh') return null;
+    window.__mcrRefused++;
+    return new Response(JSON.stringify({ code: 'unauthorised', message: 'token expired' }), { status: 401 });
+  });
+}
+
+// A getToken that counts its calls and resolves to "fresh".
+export function get_token_callback() {
+  return () => { window.__mcrTokenCalls++; return Promise.resolve('fresh'); };
+}
+
+// A gateway at capacity: its first answer for the record is 503 with `Retry-After: 1`,
+// then it serves; the time of each ask is kept.
+export function install_busy_gateway(record) {
+  window.__mcrRecordAsks = [];
+  return fake_gateway(() => {
+    window.__mcrRecordAsks.push(performance.now());
+    if (window.__mcrRecordAsks.length === 1) {
+      return new Response(JSON.stringify({ code: 'overloaded', message: 'busy' }), { status: 503, headers: { 'Retry-After': '1' } });
+    }
+    return new Response(record);
+  });
 }
 
 // Records, on every change to `root`'s subtree, any of `names` other than the current one
@@ -897,6 +935,9 @@ export function set_current(name) { window.__mcrCurrent = name; }
 "#)]
 extern "C" {
     fn install_fake_gateway(records: &js_sys::Object, delays: Vec<i32>) -> js_sys::Function;
+    fn install_token_checking_gateway(record: &str) -> js_sys::Function;
+    fn get_token_callback() -> js_sys::Function;
+    fn install_busy_gateway(record: &str) -> js_sys::Function;
     fn watch_for_other_patients(root: &web_sys::Node, names: Vec<String>) -> js_sys::Function;
     fn set_current(name: &str);
 }
@@ -1049,38 +1090,6 @@ async fn every_source_state_is_named_and_only_those_that_may_recover_offer_try_a
     assert_eq!(asked.get_untracked(), ["s2"]);
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-// A stand-in gateway that accepts only `Bearer fresh`; and a getToken that counts its
-// calls and resolves to "fresh". Returns a function that puts the real fetch back.
-export function install_token_checking_gateway(record) {
-  const real = window.fetch;
-  window.__mcrTokenCalls = 0;
-  window.__mcrRefused = 0;
-  window.fetch = async (input, init) => {
-    const req = input instanceof Request ? input : new Request(input, init);
-    const url = new URL(req.url);
-    if (req.headers.get('Authorization') !== 'Bearer fresh') {
-      window.__mcrRefused++;
-      return new Response(JSON.stringify({ code: 'unauthorised', message: 'token expired' }), { status: 401 });
-    }
-    if (req.method === 'POST' && url.pathname === '/api/v1/contexts') {
-      return new Response(JSON.stringify({ context_id: 'ctx-1' }), { status: 201 });
-    }
-    if (req.method === 'DELETE') return new Response(null, { status: 204 });
-    if (url.pathname.endsWith('/comments')) return new Response(JSON.stringify({ comments: [], may_write: false }));
-    return new Response(record);
-  };
-  return () => { window.fetch = real; };
-}
-export function get_token_callback() {
-  return () => { window.__mcrTokenCalls++; return Promise.resolve('fresh'); };
-}
-"#)]
-extern "C" {
-    fn install_token_checking_gateway(record: &str) -> js_sys::Function;
-    fn get_token_callback() -> js_sys::Function;
-}
-
 #[wasm_bindgen_test]
 async fn an_expired_token_is_refreshed_through_get_token_and_the_request_sent_again() {
     let body = stream_of(record(SourceState::Answered).patient);
@@ -1132,33 +1141,6 @@ async fn an_expired_token_is_refreshed_through_get_token_and_the_request_sent_ag
     );
     handle.unmount();
     restore.call0(&wasm_bindgen::JsValue::NULL).unwrap();
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-// A stand-in gateway at capacity: its first answer for the record is 503 with
-// `Retry-After: 1`, then it serves. Returns a function that puts the real fetch back.
-export function install_busy_gateway(record) {
-  const real = window.fetch;
-  window.__mcrRecordAsks = [];
-  window.fetch = async (input, init) => {
-    const req = input instanceof Request ? input : new Request(input, init);
-    const url = new URL(req.url);
-    if (req.method === 'POST' && url.pathname === '/api/v1/contexts') {
-      return new Response(JSON.stringify({ context_id: 'ctx-1' }), { status: 201 });
-    }
-    if (req.method === 'DELETE') return new Response(null, { status: 204 });
-    if (url.pathname.endsWith('/comments')) return new Response(JSON.stringify({ comments: [], may_write: false }));
-    window.__mcrRecordAsks.push(performance.now());
-    if (window.__mcrRecordAsks.length === 1) {
-      return new Response(JSON.stringify({ code: 'overloaded', message: 'busy' }), { status: 503, headers: { 'Retry-After': '1' } });
-    }
-    return new Response(record);
-  };
-  return () => { window.fetch = real; };
-}
-"#)]
-extern "C" {
-    fn install_busy_gateway(record: &str) -> js_sys::Function;
 }
 
 #[wasm_bindgen_test]

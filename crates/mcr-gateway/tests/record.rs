@@ -112,6 +112,19 @@ impl Region {
     }
 }
 
+/// Makes every audit insert of `action` fail on the SQLite store at `conn`, as a full
+/// disk would, through a trigger named `fail_` and the action with `_` for `.`.
+async fn fail_audit_rows(conn: &mut sqlx::SqliteConnection, action: &str) {
+    sqlx::query(&format!(
+        "CREATE TRIGGER fail_{} BEFORE INSERT ON audit WHEN NEW.action = '{action}'
+         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        action.replace('.', "_")
+    ))
+    .execute(conn)
+    .await
+    .unwrap();
+}
+
 fn sources_in(record: &Record) -> Vec<(SourceKind, SourceState)> {
     record
         .sources
@@ -328,13 +341,7 @@ async fn when_an_outcome_row_cannot_be_written_the_stream_is_aborted_before_any_
     let r = region(5_000).await;
     let p = r.patient_with_providers(1);
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
-    sqlx::query(
-        "CREATE TRIGGER fail_outcomes BEFORE INSERT ON audit WHEN NEW.action = 'record.source'
-         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .execute(&mut r.db().await)
-    .await
-    .unwrap();
+    fail_audit_rows(&mut r.db().await, "record.source").await;
     let events = r.stream(&token, &ctx).await;
     assert!(matches!(events[0], RecordEvent::Patient { .. }));
     assert!(matches!(events[1], RecordEvent::Located { .. }));
@@ -813,13 +820,7 @@ async fn no_source_is_asked_before_the_access_row_is_committed() {
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    sqlx::query(
-        "CREATE TRIGGER fail_views BEFORE INSERT ON audit WHEN NEW.action = 'record.view'
-         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    fail_audit_rows(&mut conn, "record.view").await;
     for accept in ["application/json", "application/x-ndjson"] {
         let resp = support::get_record(&http, &base, &token, &ctx, accept).await;
         assert_eq!(resp.status(), 503, "{accept}");
@@ -829,7 +830,7 @@ async fn no_source_is_asked_before_the_access_row_is_committed() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(asked.load(Ordering::SeqCst), 0, "the practice was asked");
     // Once the access can be recorded, the practice is asked (the counter counts).
-    sqlx::query("DROP TRIGGER fail_views")
+    sqlx::query("DROP TRIGGER fail_record_view")
         .execute(&mut conn)
         .await
         .unwrap();
@@ -844,13 +845,7 @@ async fn the_registered_practice_is_not_asked_unless_the_row_naming_it_is_commit
     let r = region(5_000).await;
     let p = r.patient_with_providers(1);
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
-    sqlx::query(
-        "CREATE TRIGGER fail_practice BEFORE INSERT ON audit WHEN NEW.action = 'record.practice'
-         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .execute(&mut r.db().await)
-    .await
-    .unwrap();
+    fail_audit_rows(&mut r.db().await, "record.practice").await;
     let events = r.stream(&token, &ctx).await;
     assert!(
         matches!(events.as_slice(), [RecordEvent::Aborted { .. }]),
