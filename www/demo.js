@@ -10,7 +10,13 @@ const $ = (id) => document.getElementById(id);
 let control = null;
 let hostDemographics;
 
+// Launches in order: one that is overtaken by a newer launch (the user switched again
+// while its token was being fetched) is dropped, so a late answer can never put the
+// earlier user back in the panel.
+let launches = 0;
+
 async function launch() {
+  const mine = ++launches;
   const status = $('epr-status');
   const user = $('epr-user-select').value;
   const nhsNumber = $('epr-nhs').textContent.replace(/\s/g, '');
@@ -24,6 +30,7 @@ async function launch() {
     });
     if (!response.ok) throw new Error(`demo token refused (${response.status})`);
     const { access_token: token } = await response.json();
+    if (mine !== launches) return;
     const panel = $('panel');
     panel.gatewayUrl = window.location.origin;
     panel.hostDemographics = hostDemographics;
