@@ -14,6 +14,18 @@
 //! deadline_ms = 8000                  # optional (default 8000)
 //! concurrency = 32                    # optional: requests in flight to this source
 //! publisher_public_key_pem = "…"      # or publisher_jwks_url: the key it signs pointer updates with
+//!
+//! [policy]                            # optional: the design's defaults otherwise
+//! sensitive_codes = ["http://snomed.info/sct|105629000"]
+//! [policy.roles.social-worker]        # naming any role replaces the whole role table
+//! opens_by = ["search"]
+//! search_needs_birth_date = true
+//! may = ["record", "comments-read"]
+//! dataset = "social-care"
+//! [policy.datasets.social-care]       # see policy/default.toml for every setting
+//! name = "social-care dataset"
+//! sections = ["problems", "medications", "allergies", "encounters", "care_plans"]
+//! note = "…"
 //! ```
 //!
 //! Adding a source of a known protocol is configuration only; adding a protocol is one
@@ -110,6 +122,12 @@ pub struct PolicyConfig {
     /// `system|code` codes whose entries are withheld; the built-in list if absent.
     #[serde(default)]
     pub sensitive_codes: Option<Vec<String>>,
+    /// The role table (`policy/table.rs`); the design's default if no role is named.
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, crate::policy::table::RoleConfig>,
+    /// Datasets the role table names.
+    #[serde(default)]
+    pub datasets: std::collections::BTreeMap<String, crate::policy::table::DatasetConfig>,
 }
 
 /// The registry file.
@@ -138,6 +156,7 @@ pub struct Registry {
     /// Claim names and role mapping.
     pub identity: crate::auth::claim_map::ClaimMap,
     policy: PolicyConfig,
+    access: Arc<crate::policy::Policy>,
     sources: Vec<Arc<SourceConfig>>,
     by_id: HashMap<String, usize>,
     gp_by_ods: HashMap<String, usize>,
@@ -146,11 +165,17 @@ pub struct Registry {
 impl Registry {
     /// Builds a registry, refusing duplicate ids or a source with no URL.
     pub fn new(file: RegistryFile) -> Result<Self, String> {
-        file.identity.check()?;
+        let access = crate::policy::Policy::from_config(Some(crate::policy::TableConfig {
+            roles: file.policy.roles.clone(),
+            datasets: file.policy.datasets.clone(),
+        }))?;
+        let identity = file.identity.with_roles(access.role_names());
+        identity.check()?;
         let mut registry = Registry {
             demographics: file.demographics,
-            identity: file.identity,
+            identity,
             policy: file.policy,
+            access: Arc::new(access),
             ..Default::default()
         };
         for (i, source) in file.sources.into_iter().enumerate() {
@@ -185,6 +210,11 @@ impl Registry {
             Some(codes) => crate::policy::SensitiveCodes::new(codes.iter().cloned()),
             None => crate::policy::SensitiveCodes::default(),
         }
+    }
+
+    /// The role table the gateway enforces.
+    pub fn access_policy(&self) -> Arc<crate::policy::Policy> {
+        self.access.clone()
     }
 
     /// Every source.

@@ -69,6 +69,7 @@ impl Application {
             None
         };
         let sensitive = registry.sensitive_codes();
+        let policy = registry.access_policy();
         let identity = registry.identity.clone();
         let locator = Locator::new(
             registry,
@@ -84,6 +85,7 @@ impl Application {
             contexts: ContextStore::new(store.clone(), config.context_idle_minutes),
             store,
             locator: Arc::new(locator),
+            policy,
             sensitive: Arc::new(sensitive),
             source_tokens: Arc::new(SourceTokenVerifier::new(
                 config.audience.clone(),

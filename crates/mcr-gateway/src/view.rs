@@ -143,7 +143,7 @@ pub struct View {
     /// Codes whose entries are withheld.
     pub sensitive: Arc<SensitiveCodes>,
     /// The reader's dataset, when it is not the whole record.
-    pub dataset: Option<&'static DatasetRule>,
+    pub dataset: Option<Arc<DatasetRule>>,
 }
 
 fn outcome_of(state: SourceState) -> Outcome {
@@ -177,7 +177,7 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
             RecordEvent::Patient { patient },
             RecordEvent::Located {
                 sources: fetches.asked().to_vec(),
-                dataset: dataset.map(DatasetRule::describe),
+                dataset: dataset.as_deref().map(DatasetRule::describe),
             },
         ]
     };
@@ -217,10 +217,11 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
         match next {
             Next::Located(registration) => {
                 pending = None;
-                let practice = registration
-                    .practice
-                    .clone()
-                    .filter(|p| dataset.is_none_or(|d| d.shows_source(p.reference.kind)));
+                let practice = registration.practice.clone().filter(|p| {
+                    dataset
+                        .as_ref()
+                        .is_none_or(|d| d.shows_source(p.reference.kind))
+                });
                 let detail = registration_detail(
                     &registration,
                     practice.as_ref().map(|p| p.reference.id.as_str()),
@@ -279,7 +280,7 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
                 // Sensitive items never leave the gateway; the source's status counts them.
                 result.status.withheld += sensitive.withhold(&mut result.sections);
                 // Then the reader's dataset: what it leaves out is not part of this view.
-                if let Some(dataset) = dataset {
+                if let Some(dataset) = &dataset {
                     dataset.apply(&mut result.sections);
                 }
                 let entries: usize = result.sections.iter().map(|s| s.entries.len()).sum();

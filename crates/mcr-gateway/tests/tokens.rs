@@ -8,47 +8,16 @@ mod support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use axum::routing::get;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use mcr_gateway::config::Config;
 use mcr_sim::population::nhs_for_index;
-use p256::ecdsa::SigningKey;
-use p256::pkcs8::EncodePrivateKey;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
 const ISSUER: &str = "https://issuer.test";
-
-fn key(seed: u8) -> (EncodingKey, Value) {
-    let signing = SigningKey::from_slice(&[seed; 32]).unwrap();
-    let der = signing.to_pkcs8_der().unwrap();
-    let point = signing.verifying_key().to_encoded_point(false);
-    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    let jwk = json!({"kty": "EC", "crv": "P-256", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap()), "kid": "k1", "alg": "ES256", "use": "sig"});
-    (EncodingKey::from_ec_der(der.as_bytes()), jwk)
-}
-
-/// Serves `body` at `/` on a loopback port, counting requests.
-async fn serve(body: Value) -> (String, Arc<AtomicUsize>) {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    let app = axum::Router::new().route(
-        "/",
-        get(move || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let body = body.clone();
-            async move { axum::Json(body) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, hits)
-}
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -56,10 +25,10 @@ fn now() -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_token_is_refused_and_audited_and_header_keys_are_never_fetched() {
-    let (good, jwk) = key(3);
-    let (attacker, attacker_jwk) = key(5);
-    let (jwks_url, _) = serve(json!({"keys": [jwk.clone()]})).await;
-    let (evil_url, evil_hits) = serve(json!({"keys": [attacker_jwk]})).await;
+    let (good, jwk) = support::es256_key(3);
+    let (attacker, attacker_jwk) = support::es256_key(5);
+    let (jwks_url, _) = support::serve_json(json!({"keys": [jwk.clone()]})).await;
+    let (evil_url, evil_hits) = support::serve_json(json!({"keys": [attacker_jwk]})).await;
     let sim = mcr_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), 8)
         .await
         .unwrap();
@@ -243,8 +212,8 @@ async fn every_bad_token_is_refused_and_audited_and_header_keys_are_never_fetche
 /// `[identity]` section; an RBAC code mapped to nothing gets nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_claim_names_and_rbac_codes_decide_who_the_user_is() {
-    let (signing, jwk) = key(7);
-    let (jwks_url, _) = serve(json!({"keys": [jwk]})).await;
+    let (signing, jwk) = support::es256_key(7);
+    let (jwks_url, _) = support::serve_json(json!({"keys": [jwk]})).await;
     let sim = mcr_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), 8)
         .await
         .unwrap();

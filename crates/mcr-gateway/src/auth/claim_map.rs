@@ -21,7 +21,8 @@ use serde_json::{Map, Value};
 use super::Claims;
 use crate::error::AppError;
 
-/// The project's roles (see the policy): a claim naming one of these is taken as it is.
+/// The roles of the default role table (`policy/default.toml`); a configured role table
+/// names its own (see [`ClaimMap::with_roles`]).
 pub const PROJECT_ROLES: &[&str] = &[
     "hospital-clinician",
     "gp-clinician",
@@ -68,15 +69,36 @@ pub struct ClaimMap {
     /// RBAC codes (or the issuer's own role names) → project roles.
     #[serde(default)]
     pub roles: HashMap<String, String>,
+    /// The roles the policy's role table names; the default table's when not set.
+    #[serde(skip)]
+    known: Option<Vec<String>>,
 }
 
 impl ClaimMap {
-    /// Checks every mapped role is a project role.
+    /// The map for a policy whose role table names `roles`: a claim naming one of them
+    /// is taken as it is, and a mapping must lead to one of them.
+    pub fn with_roles(mut self, roles: Vec<String>) -> Self {
+        self.known = Some(roles);
+        self
+    }
+
+    fn is_known(&self, role: &str) -> bool {
+        match &self.known {
+            Some(known) => known.iter().any(|k| k == role),
+            None => PROJECT_ROLES.contains(&role),
+        }
+    }
+
+    /// Checks every mapped role is a role of the policy.
     pub fn check(&self) -> Result<(), String> {
         for (code, role) in &self.roles {
-            if !PROJECT_ROLES.contains(&role.as_str()) {
+            if !self.is_known(role) {
+                let known: Vec<&str> = match &self.known {
+                    Some(k) => k.iter().map(String::as_str).collect(),
+                    None => PROJECT_ROLES.to_vec(),
+                };
                 return Err(format!(
-                    "[identity.roles] maps {code:?} to {role:?}, which is not one of {PROJECT_ROLES:?}"
+                    "[identity.roles] maps {code:?} to {role:?}, which is not one of the policy's roles {known:?}"
                 ));
             }
         }
@@ -87,7 +109,7 @@ impl ClaimMap {
     /// mapping of the whole value or of any of its `:`-separated codes.
     fn role_of(&self, value: &str) -> Option<String> {
         let value = value.trim();
-        if PROJECT_ROLES.contains(&value) {
+        if self.is_known(value) {
             return Some(value.to_string());
         }
         std::iter::once(value)

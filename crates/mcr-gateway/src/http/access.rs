@@ -10,6 +10,7 @@ use crate::audit::{Action, AuditEntry, Outcome};
 use crate::auth::Claims;
 use crate::contexts::PatientContext;
 use crate::error::AppError;
+use crate::policy::Permission;
 use crate::store::Grant;
 use crate::time_fmt::now_ms;
 
@@ -18,8 +19,8 @@ use crate::time_fmt::now_ms;
 pub struct Rule {
     /// What is being done (for the audit row).
     pub action: Action,
-    /// Whether the caller's role may do it.
-    pub allowed: fn(Option<&str>) -> bool,
+    /// What the role table must allow the caller's role (any one of these).
+    pub permissions: &'static [Permission],
     /// The refusal's message when the role may not.
     pub refused: &'static str,
     /// Whether the dissent register applies (it does wherever clinical data is read or
@@ -80,7 +81,12 @@ pub async fn check(
 ) -> Result<Access, AppError> {
     let claims = authenticate(state, headers).await?;
     let context = state.contexts.touch(ctx, &claims.sub).await?;
-    if !(rule.allowed)(claims.role.as_deref()) {
+    let role = claims.role.as_deref();
+    if !rule
+        .permissions
+        .iter()
+        .any(|p| state.policy.allows(role, *p))
+    {
         return Err(refuse(
             state,
             &claims,

@@ -14,7 +14,7 @@ use super::AppState;
 use super::access::{self, Rule};
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::error::AppError;
-use crate::policy;
+use crate::policy::{Permission, Policy};
 use crate::store::AuditRow;
 
 /// Entries per page.
@@ -37,7 +37,7 @@ pub const DIRECT_CARE: &str = "direct care (opened from their clinical system)";
 
 const RULE: Rule = Rule {
     action: Action::AccessLogRead,
-    allowed: policy::may_read_access_log,
+    permissions: &[Permission::AccessLog, Permission::OwnAccessLog],
     refused: "only the patient and privacy officers see a record's access log",
     dissent_applies: false,
 };
@@ -91,19 +91,23 @@ pub async fn access_log(
             detail: None,
         })
         .await?;
-    let patient = access.claims.role.as_deref() == Some(policy::PATIENT);
+    // The patient's view unless the role may read the whole log.
+    let patient = !state
+        .policy
+        .allows(access.claims.role.as_deref(), Permission::AccessLog);
     let next_before = (rows.len() as i64 == PAGE)
         .then(|| rows.last().map(|r| r.seq))
         .flatten();
     Ok(Json(AccessLog {
-        entries: entries(&rows, patient),
+        entries: entries(&rows, patient, &state.policy),
         next_before,
     }))
 }
 
 /// The log entries for `rows` (newest first); for a patient, only what looked at the
-/// record, without user ids.
-pub fn entries(rows: &[AuditRow], patient: bool) -> Vec<AccessLogEntry> {
+/// record, without user ids. A row by a role that reads its own access log is the
+/// patient's own look.
+pub fn entries(rows: &[AuditRow], patient: bool, policy: &Policy) -> Vec<AccessLogEntry> {
     // The reason each context was opened with, where its opening is on this page.
     let reasons: HashMap<&str, Option<&str>> = rows
         .iter()
@@ -119,7 +123,7 @@ pub fn entries(rows: &[AuditRow], patient: bool) -> Vec<AccessLogEntry> {
                 || f.detail
                     .as_deref()
                     .is_some_and(|d| d.starts_with("break-glass"));
-            let own = f.user_role.as_deref() == Some(policy::PATIENT);
+            let own = policy.allows(f.user_role.as_deref(), Permission::OwnAccessLog);
             let purpose = match f.context_id.as_deref().and_then(|c| reasons.get(c)) {
                 _ if own => Some(OWN.to_string()),
                 Some(Some(reason)) => Some(reason.to_string()),

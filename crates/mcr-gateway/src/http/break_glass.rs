@@ -15,7 +15,7 @@ use super::{AppState, authenticate};
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::auth::Claims;
 use crate::error::AppError;
-use crate::policy;
+use crate::policy::Permission;
 use crate::store::{AuditFields, Grant};
 use crate::time_fmt::{ms_to_audit, now_ms};
 
@@ -24,7 +24,7 @@ pub const MAX_REASON_CHARS: usize = 500;
 
 const RULE: Rule = Rule {
     action: Action::BreakGlass,
-    allowed: policy::may_break_glass,
+    permissions: &[Permission::BreakGlass],
     refused: "your role may not break the glass",
     dissent_applies: false,
 };
@@ -110,7 +110,10 @@ async fn reviewer(
     action: Action,
 ) -> Result<Claims, AppError> {
     let claims = authenticate(state, headers).await?;
-    if !policy::may_review_break_glass(claims.role.as_deref()) {
+    if !state
+        .policy
+        .allows(claims.role.as_deref(), Permission::BreakGlassReview)
+    {
         state
             .audit
             .append(AuditFields {

@@ -16,14 +16,14 @@ use crate::auth::Claims;
 use crate::comments::{clean_body, clean_entry, idempotency_key, new_id, same_request, view};
 use crate::contexts::PatientContext;
 use crate::error::AppError;
-use crate::policy;
+use crate::policy::Permission;
 use crate::store::NewComment;
 use crate::time_fmt::now_ms;
 
 /// Reading comments: clinicians and social workers, subject to the dissent register.
 const READ: Rule = Rule {
     action: Action::CommentsRead,
-    allowed: policy::may_read_comments,
+    permissions: &[Permission::CommentsRead],
     refused: "your role may not read comments on a record",
     dissent_applies: true,
 };
@@ -32,7 +32,7 @@ const READ: Rule = Rule {
 fn write(action: Action) -> Rule {
     Rule {
         action,
-        allowed: policy::may_write_comments,
+        permissions: &[Permission::CommentsWrite],
         refused: "your role may not add or retract comments on a record",
         dissent_applies: true,
     }
@@ -80,7 +80,9 @@ pub async fn list(
     Ok(Json(Comments {
         comments: stored.iter().map(|c| view(c, &claims.sub, last)).collect(),
         last_viewed: last.map(crate::time_fmt::ms_to_audit),
-        may_write: policy::may_write_comments(claims.role.as_deref()),
+        may_write: state
+            .policy
+            .allows(claims.role.as_deref(), Permission::CommentsWrite),
     }))
 }
 

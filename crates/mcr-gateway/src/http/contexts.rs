@@ -14,7 +14,6 @@ use mcr_model::{ContextCreated, CreateContextRequest, NhsNumber};
 use super::{AppState, authenticate};
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::error::AppError;
-use crate::policy;
 use crate::time_fmt::now_ms;
 
 /// Opens a patient context. The NHS number comes in the body; an embedded launch's
@@ -41,7 +40,7 @@ pub async fn create_context(
         .map(str::trim)
         .filter(|r| !r.is_empty());
     let refusal = match claims.patient.as_deref().map(NhsNumber::parse) {
-        Some(Ok(launch)) if launch == nhs && policy::may_launch(role) => None,
+        Some(Ok(launch)) if launch == nhs && state.policy.may_launch(role) => None,
         Some(Ok(launch)) if launch == nhs => Some((
             "launch_not_permitted",
             "your role opens records by search, with a reason (in the portal), not from a launch",
@@ -50,13 +49,13 @@ pub async fn create_context(
             "patient_context_mismatch",
             "the patient requested is not the patient in your launch context",
         )),
-        None if policy::may_search(role) && reason.is_none() => {
+        None if state.policy.may_search(role) && reason.is_none() => {
             return Err(AppError::bad_request(
                 "reason_required",
                 "opening a record by search needs a reason for access",
             ));
         }
-        None if policy::may_search(role) => None,
+        None if state.policy.may_search(role) => None,
         None => Some((
             "search_not_permitted",
             "your role may open a record only from a patient launch",
@@ -66,7 +65,7 @@ pub async fn create_context(
     // service; a mismatch says nothing about whether the NHS number exists.
     let mut matched_birth_date = false;
     let refusal = match refusal {
-        None if claims.patient.is_none() && policy::search_needs_birth_date(role) => {
+        None if claims.patient.is_none() && state.policy.search_needs_birth_date(role) => {
             let given = birth_date(req.birth_date.as_deref())?;
             let known = state
                 .locator

@@ -12,7 +12,7 @@ use super::AppState;
 use super::access::{self, Rule};
 use crate::audit::{Action, AuditEntry, Outcome};
 use crate::error::AppError;
-use crate::policy::PRIVACY_OFFICER;
+use crate::policy::Permission;
 use crate::store::Dissent;
 use crate::time_fmt::now_ms;
 
@@ -29,7 +29,7 @@ pub struct DissentIn {
 fn officer(action: Action) -> Rule {
     Rule {
         action,
-        allowed: |role| role == Some(PRIVACY_OFFICER),
+        permissions: &[Permission::Dissent],
         refused: "only a privacy officer may read or change the dissent register",
         dissent_applies: false,
     }

@@ -51,6 +51,8 @@ pub struct AppState {
     pub locator: Arc<Locator>,
     /// The demo identity provider, in demo mode only.
     pub demo: Option<Arc<DemoIdp>>,
+    /// The role table: who may open which contexts, do what, and see which dataset.
+    pub policy: Arc<crate::policy::Policy>,
     /// Codes whose entries are withheld.
     pub sensitive: Arc<crate::policy::SensitiveCodes>,
     /// The store.

@@ -16,7 +16,7 @@ use super::access::{self, Access, Rule};
 use crate::audit::{Action, AuditEntry, Outcome};
 
 use crate::error::AppError;
-use crate::policy;
+use crate::policy::Permission;
 use crate::view::{
     Fetches, Locating, PendingRegistration, View, prefer_patient, registration_detail, run,
 };
@@ -37,7 +37,7 @@ fn wants(headers: &HeaderMap, media_type: &str) -> bool {
 /// the dissent register.
 const RULE: Rule = Rule {
     action: Action::ViewRecord,
-    allowed: policy::may_view_record,
+    permissions: &[Permission::Record],
     refused: "your role does not see clinical records",
     dissent_applies: true,
 };
@@ -90,9 +90,11 @@ pub async fn get_record(
     } = access::check(&state, &headers, &ctx, RULE).await?;
     let nhs = context.nhs_number.clone();
     // A kind of source outside the role's dataset is neither asked nor named.
-    let dataset = policy::dataset_for(claims.role.as_deref());
+    let dataset = state.policy.dataset_for(claims.role.as_deref());
     let shown = |source: &crate::sources::Source| {
-        dataset.is_none_or(|d| d.shows_source(source.reference.kind))
+        dataset
+            .as_ref()
+            .is_none_or(|d| d.shows_source(source.reference.kind))
             && only.as_ref().is_none_or(|id| *id == source.reference.id)
     };
     // Providers are known from their pointers (a store lookup). The registered practice

@@ -1,5 +1,6 @@
 //! Datasets below the whole record: what a role sees when the policy gives it only part
-//! of the record (the social-care dataset of the design, §5). A dataset names its
+//! of the record (the social-care dataset of the design, §5, is the default table's
+//! one; datasets are configured with the role table in `table.rs`). A dataset names its
 //! sections, keeps only current entries where it says so, drops clinical narrative
 //! where it says so, and hides whole kinds of source — which are then neither asked
 //! nor named in `located`.
@@ -7,40 +8,22 @@
 use mcr_model::{Dataset, Section, SectionKind, SourceKind};
 
 /// A dataset rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetRule {
     /// Its name as shown.
-    pub name: &'static str,
+    pub name: String,
     /// The sections it includes (demographics and the registered GP always come with
     /// the patient banner).
-    pub sections: &'static [SectionKind],
+    pub sections: Vec<SectionKind>,
     /// Sections in which only current entries are kept.
-    pub current_only: &'static [SectionKind],
+    pub current_only: Vec<SectionKind>,
     /// Sections whose entries are sent without narrative or free-text detail.
-    pub without_narrative: &'static [SectionKind],
+    pub without_narrative: Vec<SectionKind>,
     /// Kinds of source neither asked nor named.
-    pub hidden_sources: &'static [SourceKind],
+    pub hidden_sources: Vec<SourceKind>,
     /// What else it leaves out, in words.
-    pub note: &'static str,
+    pub note: String,
 }
-
-/// The social-care dataset: demographics, registered GP, allergies, active problems,
-/// current medications, encounters without narrative and care plans; no results,
-/// radiology, documents or consultation detail; no mental-health services.
-pub const SOCIAL_CARE: DatasetRule = DatasetRule {
-    name: "social-care dataset",
-    sections: &[
-        SectionKind::Problems,
-        SectionKind::Medications,
-        SectionKind::Allergies,
-        SectionKind::Encounters,
-        SectionKind::CarePlans,
-    ],
-    current_only: &[SectionKind::Problems, SectionKind::Medications],
-    without_narrative: &[SectionKind::Encounters],
-    hidden_sources: &[SourceKind::MentalHealth],
-    note: "active problems and current medications only; encounters without clinical narrative; no results, radiology, documents, immunisations or referrals; mental-health services are not shown",
-};
 
 /// Statuses that mark an entry as no longer current.
 const ENDED: &[&str] = &[
@@ -84,9 +67,9 @@ impl DatasetRule {
     /// The dataset as the panel is told it.
     pub fn describe(&self) -> Dataset {
         Dataset {
-            name: self.name.into(),
-            sections: self.sections.to_vec(),
-            note: self.note.into(),
+            name: self.name.clone(),
+            sections: self.sections.clone(),
+            note: self.note.clone(),
         }
     }
 }
@@ -96,6 +79,7 @@ mod tests {
     use mcr_model::{Entry, SourceRef};
 
     use super::*;
+    use crate::policy::Policy;
 
     fn entry(id: &str, status: Option<&str>) -> Entry {
         let source = SourceRef {
@@ -132,7 +116,10 @@ mod tests {
                 entries: vec![entry("e1", Some("finished"))],
             },
         ];
-        SOCIAL_CARE.apply(&mut sections);
+        let social_care = Policy::default()
+            .dataset_for(Some("social-worker"))
+            .expect("the default table's social-care dataset");
+        social_care.apply(&mut sections);
         let kinds: Vec<SectionKind> = sections.iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,
@@ -149,7 +136,7 @@ mod tests {
         assert!(encounter.detail.is_none() && encounter.narrative.is_none());
         // Problems keep their detail; only encounters lose narrative.
         assert!(sections[0].entries[0].detail.is_some());
-        assert!(!SOCIAL_CARE.shows_source(SourceKind::MentalHealth));
-        assert!(SOCIAL_CARE.shows_source(SourceKind::GpPractice));
+        assert!(!social_care.shows_source(SourceKind::MentalHealth));
+        assert!(social_care.shows_source(SourceKind::GpPractice));
     }
 }

@@ -386,3 +386,36 @@ pub async fn demo_stack(
     let (base, server) = spawn_gateway(config).await;
     (base, data, sim, server)
 }
+
+/// A fixed ES256 key (from `seed`) for a test issuer, and its public JWK (`kid` "k1").
+pub fn es256_key(seed: u8) -> (jsonwebtoken::EncodingKey, serde_json::Value) {
+    use base64::Engine;
+    use p256::pkcs8::EncodePrivateKey;
+    let signing = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let der = signing.to_pkcs8_der().unwrap();
+    let point = signing.verifying_key().to_encoded_point(false);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let jwk = serde_json::json!({"kty": "EC", "crv": "P-256", "x": b64(point.x().unwrap()),
+        "y": b64(point.y().unwrap()), "kid": "k1", "alg": "ES256", "use": "sig"});
+    (jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()), jwk)
+}
+
+/// Serves `body` at `/` on a loopback port (a JWKS, say), counting requests; the
+/// server stops with the test's runtime.
+pub async fn serve_json(body: serde_json::Value) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let body = body.clone();
+            async move { axum::Json(body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, hits)
+}
