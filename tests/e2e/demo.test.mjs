@@ -34,16 +34,16 @@ test('the demo page shows the patient, GP problems and medications inside the pa
   assert.match(banner, /999 000 0018/);
   assert.match(banner, /^[A-Z' -]+, [A-Z][a-z]+/m, `banner shows FAMILY, Given: ${banner}`);
   assert.match(banner, /Riverside Medical Practice \(Y90001\)/);
-  const meds = await demo.section('medications').innerText();
+  const meds = await (await demo.tab('medications')).innerText();
   assert.match(meds, /\d+mg/, `a medication is listed: ${meds}`);
   assert.match(meds, /Riverside Medical Practice/, 'each medication names its source');
-  const problems = await demo.section('problems').locator('.mcr-entry').count();
+  const problems = await (await demo.tab('problems')).locator('.mcr-entry').count();
   assert.ok(problems >= 1, 'at least one GP problem is listed');
   const sources = await demo.sources().innerText();
   assert.match(sources, /answered/);
   assert.doesNotMatch(sources, /asking…/, 'complete: no source still being asked');
   // GP and hospital side by side: the demo patient has a hospital admission.
-  assert.ok(await demo.section('medications').locator('.mcr-column--other').count() === 1);
+  assert.ok(await (await demo.tab('medications')).locator('.mcr-column--other').count() === 1);
   // The panel's DOM is in its shadow root, not the host page's light DOM.
   const lightDomText = await page.evaluate(() => document.querySelector('mcr-panel').textContent);
   assert.equal(lightDomText, '');
