@@ -1478,9 +1478,27 @@ async fn the_selected_tab_survives_a_source_answering_later_and_a_change_of_filt
         .unwrap()
         .unwrap();
     open_tab(&panel, "problems").await;
+    let shadow = el.shadow_root().unwrap();
+    let focused_tab = || {
+        shadow
+            .active_element()
+            .and_then(|e| e.get_attribute("data-tab"))
+    };
+    panel
+        .query_selector("[data-tab=problems]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .focus()
+        .unwrap();
     let other = || texts(&panel.clone().unchecked_into(), ".mcr-column--other")[0].clone();
     assert!(other().contains("Waiting for the source"), "{}", other());
     sleep(500).await;
+    assert_eq!(
+        focused_tab().as_deref(),
+        Some("problems"),
+        "a reader on the tabs keeps the focus as the view is rebuilt"
+    );
     assert_eq!(
         panel.get_attribute("data-progress").as_deref(),
         Some("complete")
