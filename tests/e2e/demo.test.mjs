@@ -109,3 +109,38 @@ test('the demo page lists synthetic patients and switches simulated faults on an
   }
   await page.close();
 });
+
+test('the record tabs: keys move along them, and the printout holds every tab without them', async () => {
+  const page = await browser.newPage();
+  const demo = new DemoPage(page);
+  await demo.open();
+  await demo.complete();
+  const selected = () => page.locator('mcr-panel [role=tab][aria-selected=true]').getAttribute('data-tab');
+  const focused = () => page.evaluate(() => document.querySelector('mcr-panel').shadowRoot.activeElement?.dataset.tab);
+  assert.equal(await selected(), 'summary', 'the summary is read first');
+  await page.locator('mcr-panel [role=tab][data-tab="summary"]').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'problems');
+  assert.equal(await selected(), 'problems');
+  await demo.section('problems').waitFor();
+  await page.keyboard.press('End');
+  assert.equal(await focused(), 'care-plans');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'summary', 'wraps around');
+  // Tab leaves the tab list for the panel: the other tabs are not in the Tab order.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.querySelector('mcr-panel').shadowRoot.activeElement?.getAttribute('role')), 'tabpanel');
+  // Printing: the page as print media lays it out, after the browser's beforeprint.
+  await page.emulateMedia({ media: 'print' });
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  assert.equal(await page.locator('mcr-panel [role=tablist]').isVisible(), false, 'no tabs on paper');
+  const printed = page.locator('mcr-panel .mcr-print-all > section');
+  const tabs = await page.locator('mcr-panel [role=tab]').count();
+  assert.equal(await printed.count(), tabs, 'the summary and every section');
+  for (let i = 0; i < tabs; i += 1) assert.ok(await printed.nth(i).isVisible());
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  await page.emulateMedia({ media: 'screen' });
+  assert.equal(await printed.count(), 0);
+  assert.ok(await page.locator('mcr-panel [role=tablist]').isVisible());
+  await page.close();
+});
