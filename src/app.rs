@@ -1,7 +1,10 @@
 //! The panel's root component: opens the patient's context, streams the record into
 //! it, loads the comments beside it, and renders both.
 
+use std::any::Any;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,9 +21,10 @@ use crate::components::banner::PatientBanner;
 use crate::components::break_glass::{BreakGlassForm, EmergencyMarker};
 use crate::components::comments::{CommentsModel, CommentsSection};
 use crate::components::filter_bar::FilterBar;
-use crate::components::section::RecordSection;
+use crate::components::section::{RecordSection, count_text};
 use crate::components::sources::SourceList;
 use crate::components::summary::record_summary;
+use crate::components::tabs::{Tab, TabList, TabsModel, shown};
 use crate::crosscheck;
 use crate::dates::local_date_time;
 use crate::events;
@@ -68,6 +72,8 @@ pub fn Panel(
     let (emergency, set_emergency) = signal(None::<GrantView>);
     let comments = CommentsModel::new();
     let filter = RwSignal::new(EntryFilter::default());
+    // Above the record view, which is rebuilt as sources answer: the tab stays.
+    let tabs = TabsModel::new();
     let root = NodeRef::<leptos::html::Section>::new();
     let live = {
         let alive = alive.clone();
@@ -238,21 +244,6 @@ pub fn Panel(
         }
         found || reported == Some(true)
     });
-    // Printing opens every folded section, so the printout holds what the panel holds.
-    let print_listener = window_event_listener_untyped("beforeprint", move |_| {
-        if let Some(Some(el)) = root.try_get_untracked()
-            && let Ok(all) = el.query_selector_all("details")
-        {
-            for i in 0..all.length() {
-                if let Some(d) = all.item(i) {
-                    let _ = d
-                        .unchecked_into::<web_sys::Element>()
-                        .set_attribute("open", "");
-                }
-            }
-        }
-    });
-    on_cleanup(move || print_listener.remove());
     let show_filter = Memo::new(move |_| {
         failure.with(Option::is_none) && state.with(|s| s.progress != Progress::Opening)
     });
@@ -318,7 +309,7 @@ pub fn Panel(
                                 </div>
                             })}
                             <RecordView record=s.record comments=Some(comments) on_retry=Some(retry)
-                                filter=Some(filter)/>
+                                filter=Some(filter) tabs=Some(tabs)/>
                         }
                         .into_any(),
                     }
@@ -339,11 +330,12 @@ pub fn Panel(
     }
 }
 
-/// The record: banner, source status, and the sections.
+/// The record: banner, source status, and its tabs — the summary, then each section
+/// of the reader's dataset — with the selected tab's panel beneath them.
 #[component]
 pub fn RecordView(
     /// The record to show.
-    mut record: Record,
+    record: Record,
     /// Comments, for the markers and "Comment" buttons on entries.
     #[prop(optional_no_strip)]
     comments: Option<CommentsModel>,
@@ -353,7 +345,12 @@ pub fn RecordView(
     /// The reader's filter (the filter bar's); none shows everything, newest first.
     #[prop(optional_no_strip)]
     filter: Option<RwSignal<EntryFilter>>,
+    /// The selected tab, kept by the caller so that it outlives this view (which the
+    /// panel rebuilds as each source answers); a fresh one, on the summary, if none.
+    #[prop(optional_no_strip)]
+    tabs: Option<TabsModel>,
 ) -> impl IntoView {
+    let model = tabs.unwrap_or_default();
     let waiting = waiting_for(&record);
     // A role that sees only part of the record is told which part; the other sections
     // are not shown at all (never as "none recorded"), in the summary either.
@@ -365,92 +362,160 @@ pub fn RecordView(
             </p>
         }
     });
-    let summary = record_summary(&record, in_dataset);
-    let kinds: Vec<SectionKind> = SectionKind::ALL
-        .into_iter()
-        .filter(|kind| in_dataset(&record, *kind))
+    let tabs: Vec<Tab> = std::iter::once(Tab::Summary)
+        .chain(
+            SectionKind::ALL
+                .into_iter()
+                .filter(|kind| in_dataset(&record, *kind))
+                .map(Tab::Section),
+        )
         .collect();
-    let sources = record.sources.clone();
-    // Moved, not copied: a large record is cloned once per section it is shown in.
-    let sections_of = std::mem::take(&mut record.sections);
-    let waiting_sections = waiting.clone();
-    // Rebuilt when the filter changes; the filter bar itself lives outside this view.
-    let sections = move || {
-        let filter = filter.map(|f| f.get()).unwrap_or_default();
-        kinds
-            .iter()
-            .map(|&kind| {
-                let entries = sections_of
-                    .iter()
-                    .find(|s| s.kind == kind)
-                    .map(|s| s.entries.clone())
-                    .unwrap_or_default();
-                view! {
-                    <RecordSection
-                        kind=kind
-                        entries=entries
-                        sources=sources.clone()
-                        waiting=waiting_sections.clone()
-                        comments=comments
-                        filter=filter.clone()
-                    />
-                }
-            })
-            .collect_view()
-    };
-    view! {
+    let banner = view! {
         <PatientBanner patient=record.patient.clone()/>
-        <SourceList sources=record.sources.clone() waiting=waiting.clone() on_retry=on_retry/>
+        <SourceList sources=record.sources.clone() waiting=waiting on_retry=on_retry/>
+    };
+    // Moved, not copied: a section's entries are cloned only when its tab is shown.
+    let record = StoredValue::new(record);
+    let filter_now = move || filter.map(|f| f.get()).unwrap_or_default();
+    let current = Memo::new({
+        let tabs = tabs.clone();
+        move |_| shown(model.selected(), &tabs)
+    });
+    let counts = Memo::new({
+        let tabs = tabs.clone();
+        move |_| {
+            let filter = filter_now();
+            record.with_value(|r| {
+                tabs.iter()
+                    .map(|tab| match tab {
+                        Tab::Summary => String::new(),
+                        Tab::Section(kind) => count_text(entries_of(r, *kind), &filter),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        }
+    });
+    // Rebuilt when the tab or the filter changes; the filter bar lives outside this view.
+    let panel = move || {
+        let tab = current.get();
+        let filter = match tab {
+            Tab::Summary => EntryFilter::default(),
+            Tab::Section(_) => filter_now(),
+        };
+        record.with_value(|r| tab_view(tab, r, comments, filter))
+    };
+    let print_all = print_every_tab(tabs.clone(), record, comments, filter);
+    view! {
+        {banner}
         {dataset_note}
-        {summary}
-        <div class="mcr-sections" on:keydown=section_keys>{sections}</div>
+        <div class="mcr-record">
+            <TabList model=model tabs=tabs current=current counts=counts/>
+            <div class="mcr-tabpanel" role="tabpanel" tabindex="0"
+                id=move || model.panel_id(current.get())
+                aria-labelledby=move || model.tab_id(current.get())>
+                {panel}
+            </div>
+            {print_all}
+        </div>
     }
 }
 
-/// Arrow keys between the sections' headings: down and up move to the next and the
-/// previous, Home and End to the first and the last (Enter or Space folds as usual).
-fn section_keys(ev: web_sys::KeyboardEvent) {
-    const HEADING: &str = ".mcr-section > details > summary";
-    let key = ev.key();
-    let Some(target) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-    else {
-        return;
-    };
-    if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End")
-        || !target.matches(HEADING).unwrap_or(false)
-    {
-        return;
+/// A section's entries in `record` (none if no source sent any).
+fn entries_of(record: &Record, kind: SectionKind) -> &[mcr_model::Entry] {
+    record
+        .sections
+        .iter()
+        .find(|s| s.kind == kind)
+        .map_or(&[], |s| &s.entries)
+}
+
+/// What `tab` shows of `record`.
+fn tab_view(
+    tab: Tab,
+    record: &Record,
+    comments: Option<CommentsModel>,
+    filter: EntryFilter,
+) -> AnyView {
+    match tab {
+        Tab::Summary => record_summary(record, in_dataset).into_any(),
+        Tab::Section(kind) => view! {
+            <RecordSection
+                kind=kind
+                entries=entries_of(record, kind).to_vec()
+                sources=record.sources.clone()
+                waiting=waiting_for(record)
+                comments=comments
+                filter=filter
+            />
+        }
+        .into_any(),
     }
-    let Some(list) = target
-        .closest(".mcr-sections")
-        .ok()
-        .flatten()
-        .and_then(|c| c.query_selector_all(HEADING).ok())
-    else {
-        return;
-    };
-    let n = list.length();
-    let Some(i) = (0..n).find(|&i| {
-        list.item(i)
-            .is_some_and(|node| node.is_same_node(Some(target.as_ref())))
-    }) else {
-        return;
-    };
-    let next = match key.as_str() {
-        "ArrowDown" => (i + 1) % n,
-        "ArrowUp" => (i + n - 1) % n,
-        "Home" => 0,
-        _ => n - 1,
-    };
-    if let Some(el) = list
-        .item(next)
-        .and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        ev.prevent_default();
-        let _ = el.focus();
-    }
+}
+
+/// The print-only copy while it is mounted (dropping the handle unmounts it).
+type PrintCopy = Rc<RefCell<Option<Box<dyn Any>>>>;
+
+/// The printout holds every tab, not only the one selected: on `beforeprint` every
+/// tab's content is built into a container that only print media shows, and removed
+/// on `afterprint`. It is built at once, inside the event, rather than through a
+/// signal: a host's `window.print()` lays the page out before any queued render runs.
+/// Folded text (`details`) is opened in it, as the panel has always printed.
+fn print_every_tab(
+    tabs: Vec<Tab>,
+    record: StoredValue<Record>,
+    comments: Option<CommentsModel>,
+    filter: Option<RwSignal<EntryFilter>>,
+) -> impl IntoView {
+    let container = NodeRef::<leptos::html::Div>::new();
+    let printed: SendWrapper<PrintCopy> = SendWrapper::new(Rc::default());
+    let before = window_event_listener_untyped("beforeprint", {
+        let printed = printed.clone();
+        move |_| {
+            let Some(Some(el)) = container.try_get_untracked() else {
+                return;
+            };
+            printed.borrow_mut().take();
+            let (tabs, filter) = (
+                tabs.clone(),
+                filter
+                    .and_then(|f| f.try_get_untracked())
+                    .unwrap_or_default(),
+            );
+            let handle = leptos::mount::mount_to(el.clone().into(), move || {
+                tabs.into_iter()
+                    .map(|tab| {
+                        let filter = filter.clone();
+                        record
+                            .try_with_value(|r| tab_view(tab, r, comments, filter))
+                            .unwrap_or_else(|| ().into_any())
+                    })
+                    .collect_view()
+            });
+            if let Ok(all) = el.query_selector_all("details") {
+                for i in 0..all.length() {
+                    if let Some(d) = all
+                        .item(i)
+                        .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                    {
+                        let _ = d.set_attribute("open", "");
+                    }
+                }
+            }
+            *printed.borrow_mut() = Some(Box::new(handle));
+        }
+    });
+    let after = window_event_listener_untyped("afterprint", {
+        let printed = printed.clone();
+        move |_| {
+            printed.borrow_mut().take();
+        }
+    });
+    on_cleanup(move || {
+        before.remove();
+        after.remove();
+        printed.borrow_mut().take();
+    });
+    view! { <div class="mcr-print-all" node_ref=container></div> }
 }
 
 /// Whether a section is part of the reader's view of `record` (a dataset may leave some

@@ -18,7 +18,7 @@ pub mod events;
 pub mod filter;
 pub mod options;
 pub mod state;
-mod style;
+pub mod style;
 pub mod summary;
 pub mod trends;
 

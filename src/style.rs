@@ -6,7 +6,8 @@
 /// CSS for everything inside the panel.
 pub const PANEL_CSS: &str = r#"
 :host { display: block; font-family: var(--mcr-font, Arial, sans-serif); color: var(--mcr-text, #212b32); }
-.mcr-panel { border: 1px solid #d8dde0; border-radius: 4px; background: #fff; padding: 0.75rem; }
+/* The panel's own width, not the window's, decides its layout (@container below). */
+.mcr-panel { container: mcr-panel / inline-size; border: 1px solid #d8dde0; border-radius: 4px; background: #fff; padding: 0.75rem; }
 .mcr-banner { background: var(--mcr-banner-bg, #005eb8); color: #fff; padding: 0.6rem 0.8rem; border-radius: 3px; }
 .mcr-banner--unknown { background: #4c6272; }
 .mcr-name { margin: 0 0 0.3rem; font-size: 1.25rem; }
@@ -20,11 +21,12 @@ pub const PANEL_CSS: &str = r#"
 .mcr-sources ul, .mcr-entries { list-style: none; margin: 0; padding: 0; }
 .mcr-source--answered .mcr-source-state { color: #007f3b; }
 .mcr-source--problem .mcr-source-state { color: #d5281b; font-weight: bold; }
-.mcr-sections { display: flex; flex-direction: column; }
-.mcr-section summary { cursor: pointer; }
-.mcr-section summary h3 { display: inline; }
 .mcr-count { font-weight: normal; color: #4c6272; }
-.mcr-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 0 1rem; }
+/* GP and other services: stacked in a narrow panel, side by side in a wide one. */
+.mcr-columns { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0 1em; }
+@container mcr-panel (min-width: 40em) {
+  .mcr-columns { grid-template-columns: none; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr); }
+}
 .mcr-column h4 { font-size: 0.9rem; margin: 0.4rem 0 0.2rem; color: #4c6272; }
 .mcr-entry-value { font-weight: bold; }
 .mcr-entry-flag { color: #8a4f00; background: #fff9e6; padding: 0 0.3rem; font-size: 0.85rem; }
@@ -76,6 +78,18 @@ pub const PANEL_CSS: &str = r#"
 .mcr-filter input, .mcr-filter select { font: inherit; font-weight: normal; padding: 0.15rem 0.3rem; border: 2px solid #4c6272; }
 .mcr-filter-clear { font: inherit; color: #005eb8; background: none; border: 0; text-decoration: underline; cursor: pointer; }
 button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible, textarea:focus-visible { outline: 3px solid #ffeb3b; box-shadow: 0 0 0 5px #212b32; }
+/* Tabs, after the NHS.UK tabs: grey tabs on a rule, the selected one white and joined
+   to its panel. In em, so they follow the host's text size; they wrap when narrow. */
+.mcr-tablist { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.25em; margin: 0.75em 0 0; border-bottom: 1px solid #d8dde0; }
+.mcr-tab { font: inherit; color: #212b32; background: #d8dde0; border: 0; margin: 0; padding: 0.5em 1em; text-decoration: underline; text-underline-offset: 0.15em; cursor: pointer; }
+.mcr-tab:hover { text-decoration-thickness: 0.15em; }
+.mcr-tab .mcr-count { color: inherit; }
+.mcr-tab--selected { background: #fff; border: 1px solid #d8dde0; border-bottom: 0; margin-bottom: -1px; padding: calc(0.75em - 1px) calc(1em - 1px) calc(0.75em + 1px); text-decoration: none; }
+.mcr-tab:focus-visible { position: relative; text-decoration: none; }
+.mcr-tabpanel { border: 1px solid #d8dde0; border-top: 0; padding: 0.5em 1em 1em; }
+.mcr-tabpanel:focus-visible { outline: 3px solid #ffeb3b; box-shadow: 0 0 0 5px #212b32; }
+.mcr-tabpanel .mcr-summary { border: 0; padding: 0; margin: 0; }
+.mcr-print-all { display: none; }
 .mcr-narrative summary { font-size: 0.85rem; color: #005eb8; cursor: pointer; }
 .mcr-narrative-body { border-left: 3px solid #d8dde0; padding: 0.2rem 0.6rem; margin: 0.2rem 0; font-size: 0.9rem; overflow-wrap: anywhere; }
 .mcr-narrative-body table { border-collapse: collapse; }
@@ -108,10 +122,15 @@ button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-v
 .mcr-trend-line { fill: none; stroke: #768692; stroke-width: 1; }
 .mcr-points { fill: #fff; stroke: #005eb8; stroke-width: 1.5; }
 .mcr-points--abnormal { fill: #d5281b; stroke: #d5281b; }
-/* Printed: everything readable, nothing to click. Folded sections are opened for
-   printing by the panel (beforeprint). */
+/* Printed: everything readable, nothing to click. Every tab is printed, not only the
+   selected one: the panel builds them all into .mcr-print-all on beforeprint (with
+   folded text opened), and that copy replaces the tabs on paper. */
 @media print {
   .mcr-panel { border: 0; padding: 0; }
+  .mcr-tablist { display: none; }
+  .mcr-record:has(.mcr-print-all > *) > .mcr-tabpanel { display: none; }
+  .mcr-print-all { display: block; }
+  .mcr-tabpanel { border: 0; padding: 0; }
   .mcr-filter, .mcr-retry, .mcr-entry-comment, .mcr-comment-retract, .mcr-comment-form, .mcr-stale button { display: none; }
   .mcr-banner { background: #fff; color: #000; border: 2px solid #000; }
   .mcr-columns { grid-template-columns: 1fr 1fr; }

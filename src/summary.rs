@@ -23,7 +23,7 @@ pub struct Part {
     pub total: usize,
 }
 
-fn newest_first(mut entries: Vec<Entry>) -> Vec<Entry> {
+fn newest_first(mut entries: Vec<&Entry>) -> Vec<&Entry> {
     entries.sort_by(|a, b| b.date.cmp(&a.date));
     entries
 }
@@ -35,10 +35,15 @@ fn active(e: &Entry) -> bool {
         && e.end_date.is_none()
 }
 
-fn part(title: &'static str, kind: SectionKind, entries: Vec<Entry>) -> Part {
+/// A part of up to [`MAX_ITEMS`] of `entries`, newest first. Only those kept are
+/// copied: a 10,000-entry record is sorted by reference, not cloned.
+fn part(title: &'static str, kind: SectionKind, entries: Vec<&Entry>) -> Part {
     let total = entries.len();
-    let mut items = newest_first(entries);
-    items.truncate(MAX_ITEMS);
+    let items = newest_first(entries)
+        .into_iter()
+        .take(MAX_ITEMS)
+        .cloned()
+        .collect();
     Part {
         title,
         kind,
@@ -57,12 +62,12 @@ pub fn summary(record: &Record, today: &str) -> Vec<Part> {
             .map(|s| s.entries.as_slice())
             .unwrap_or_default()
     };
-    let pick = |kind, keep: &dyn Fn(&Entry) -> bool| -> Vec<Entry> {
-        of(kind).iter().filter(|e| keep(e)).cloned().collect()
+    let pick = |kind, keep: &dyn Fn(&Entry) -> bool| -> Vec<&Entry> {
+        of(kind).iter().filter(|e| keep(e)).collect()
     };
     // The newest result of each test, the same test from every source counting once.
     let mut seen = std::collections::HashSet::new();
-    let mut latest: Vec<Entry> = newest_first(pick(SectionKind::Results, &|e| e.value.is_some()))
+    let mut latest: Vec<&Entry> = newest_first(pick(SectionKind::Results, &|e| e.value.is_some()))
         .into_iter()
         .filter(|e| seen.insert(group_key(e)))
         .collect();
@@ -92,7 +97,7 @@ pub fn summary(record: &Record, today: &str) -> Vec<Part> {
             title: "Latest results",
             kind: SectionKind::Results,
             total: latest.len(),
-            items: latest.into_iter().take(MAX_ITEMS).collect(),
+            items: latest.into_iter().take(MAX_ITEMS).cloned().collect(),
         },
         part(
             "Recent encounters",

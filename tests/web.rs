@@ -97,6 +97,19 @@ async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// Clicks the tab whose `data-tab` is `slug` (`summary`, `medications`) under `root`,
+/// and waits for its panel: a section's entries are in the page only while its tab is
+/// selected.
+async fn open_tab(root: &web_sys::Element, slug: &str) {
+    let tab: HtmlElement = root
+        .query_selector(&format!("[role=tab][data-tab={slug}]"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {slug} tab"))
+        .unchecked_into();
+    tab.click();
+    sleep(10).await;
+}
+
 #[wasm_bindgen_test]
 async fn the_record_view_shows_the_banner_sources_and_sections() {
     let el = host();
@@ -107,6 +120,7 @@ async fn the_record_view_shows_the_banner_sources_and_sections() {
         Some("One tablet once a day"),
     ));
     let _handle = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "medications").await;
     let text = el.text_content().unwrap();
     assert!(text.contains("JONES, Ann"), "{text}");
     assert!(text.contains("943 476 5919"), "{text}");
@@ -149,6 +163,7 @@ async fn an_empty_section_says_none_recorded_only_when_every_source_answered() {
         el.clone(),
         || view! { <RecordView record=record(SourceState::Answered)/> },
     );
+    open_tab(&el, "medications").await;
     let meds = el
         .query_selector(".mcr-section--medications")
         .unwrap()
@@ -167,6 +182,7 @@ async fn an_empty_section_says_none_recorded_only_when_every_source_answered() {
         el.clone(),
         || view! { <RecordView record=record(SourceState::TimedOut)/> },
     );
+    open_tab(&el, "medications").await;
     let meds = el
         .query_selector(".mcr-section--medications")
         .unwrap()
@@ -262,6 +278,7 @@ async fn gp_and_hospital_entries_sit_in_their_own_columns_with_warnings_shown() 
         .push(entry("m1", "Amlodipine 10mg tablets", None));
     let el = host();
     let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "medications").await;
     let meds = el
         .query_selector(".mcr-section--medications")
         .unwrap()
@@ -305,6 +322,7 @@ async fn gp_and_hospital_entries_sit_in_their_own_columns_with_warnings_shown() 
         "{sources}"
     );
     // A section with nothing from a provider that answered says so in that column.
+    open_tab(&el, "problems").await;
     let problems = el
         .query_selector(".mcr-section--problems .mcr-column--other")
         .unwrap()
@@ -332,6 +350,7 @@ async fn a_located_source_that_has_not_answered_shows_as_being_asked_not_as_empt
         sources.contains("Leeds Teaching Hospitals NHS Trust (hospital) — asking…"),
         "{sources}"
     );
+    open_tab(&el, "medications").await;
     let other = el
         .query_selector(".mcr-section--medications .mcr-column--other")
         .unwrap()
@@ -566,6 +585,7 @@ async fn entries_with_comments_carry_a_marker_and_writers_get_a_comment_button()
         view! { <RecordView record=rec comments=Some(model)/> }
     });
     sleep(20).await;
+    open_tab(&el, "problems").await;
     let marker = el
         .query_selector(".mcr-section--problems .mcr-entry-comments")
         .unwrap()
@@ -598,23 +618,16 @@ async fn a_dataset_view_shows_only_its_sections_and_says_what_it_leaves_out() {
     });
     let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
     sleep(10).await;
-    let kinds: Vec<String> = (0..el.query_selector_all(".mcr-section").unwrap().length())
-        .map(|i| {
-            el.query_selector_all(".mcr-section")
-                .unwrap()
-                .item(i)
-                .unwrap()
-                .unchecked_into::<web_sys::Element>()
-                .class_name()
-        })
-        .collect();
+    let tabs = attributes(&el, "[role=tab]", "data-tab");
     assert_eq!(
-        kinds,
-        [
-            "mcr-section mcr-section--problems",
-            "mcr-section mcr-section--allergies"
-        ],
-        "sections outside the dataset are not shown, not even as none recorded"
+        tabs,
+        ["summary", "problems", "allergies"],
+        "sections outside the dataset have no tab, not even one saying none recorded"
+    );
+    open_tab(&el, "allergies").await;
+    assert_eq!(
+        attributes(&el, ".mcr-section", "class"),
+        ["mcr-section mcr-section--allergies"]
     );
     let note = el
         .query_selector(".mcr-dataset")
@@ -644,6 +657,20 @@ fn dated(mut e: Entry, source: SourceRef, date: &str) -> Entry {
     e
 }
 
+/// `name` of every element under `el` that matches `selector`.
+fn attributes(el: &web_sys::Element, selector: &str, name: &str) -> Vec<String> {
+    let list = el.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| {
+            list.item(i)
+                .unwrap()
+                .unchecked_into::<web_sys::Element>()
+                .get_attribute(name)
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn texts(el: &HtmlElement, selector: &str) -> Vec<String> {
     let list = el.query_selector_all(selector).unwrap();
     (0..list.length())
@@ -657,6 +684,7 @@ async fn a_column_with_withheld_entries_says_so_rather_than_none_recorded() {
     let mut rec = record(SourceState::Answered);
     rec.sources[0].withheld = 2;
     let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "medications").await;
     let meds = el
         .query_selector(".mcr-section--medications .mcr-empty")
         .unwrap()
@@ -685,6 +713,7 @@ async fn gp_and_hospital_medicines_are_compared_row_by_row() {
         discharge("d3", "Lansoprazole 15mg capsules", "active"),
     ];
     let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "medications").await;
     let caption = texts(&el, ".mcr-compare caption");
     assert_eq!(
         caption,
@@ -738,6 +767,7 @@ async fn results_from_both_sources_are_plotted_with_source_markers_and_abnormal_
         ],
     });
     let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "results").await;
     let svg = el
         .query_selector(".mcr-section--results svg[role=img]")
         .unwrap()
@@ -793,6 +823,7 @@ async fn a_long_column_is_shown_a_page_at_a_time() {
         })
         .collect();
     let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "problems").await;
     let count = || {
         el.query_selector_all(".mcr-section--problems .mcr-entry")
             .unwrap()
@@ -822,8 +853,9 @@ async fn a_long_column_is_shown_a_page_at_a_time() {
             .unwrap()
             .is_none()
     );
-    // The section heading still counts every entry.
+    // The section heading and its tab still count every entry.
     assert!(texts(&el, ".mcr-section--problems .mcr-count")[0].contains("120"));
+    assert!(texts(&el, "[data-tab=problems] .mcr-count")[0].contains("120"));
 }
 
 /// The NDJSON record stream of a patient held by no source: `patient`, `located`,
@@ -932,6 +964,18 @@ export function watch_for_other_patients(root, names) {
 }
 
 export function set_current(name) { window.__mcrCurrent = name; }
+
+// A record stream that sends `first` at once and `rest` after `delay` ms, as a slow
+// source answering later would.
+export function install_streaming_gateway(first, rest, delay) {
+  const bytes = new TextEncoder();
+  return fake_gateway(() => new Response(new ReadableStream({
+    start(c) {
+      c.enqueue(bytes.encode(first));
+      setTimeout(() => { c.enqueue(bytes.encode(rest)); c.close(); }, delay);
+    },
+  }), { headers: { 'Content-Type': 'application/x-ndjson' } }));
+}
 "#)]
 extern "C" {
     fn install_fake_gateway(records: &js_sys::Object, delays: Vec<i32>) -> js_sys::Function;
@@ -940,6 +984,7 @@ extern "C" {
     fn install_busy_gateway(record: &str) -> js_sys::Function;
     fn watch_for_other_patients(root: &web_sys::Node, names: Vec<String>) -> js_sys::Function;
     fn set_current(name: &str);
+    fn install_streaming_gateway(first: &str, rest: &str, delay: i32) -> js_sys::Function;
 }
 
 /// The `index`-th valid NHS number from 999 000 0000 up (Modulus 11).
@@ -1183,6 +1228,7 @@ async fn a_documents_sanitised_text_is_shown_folded_beneath_it() {
         entries: vec![letter],
     });
     let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "documents").await;
     let body = el
         .query_selector(".mcr-section--documents .mcr-narrative .mcr-narrative-body")
         .unwrap()
@@ -1236,23 +1282,111 @@ async fn the_summary_leads_with_active_problems_current_medicines_and_latest_res
     assert!(parts[3].contains("HbA1c 52 mmol/mol"), "{}", parts[3]);
 }
 
+/// Presses `key` on `el` (a bubbling, cancellable keydown).
+fn press(el: &web_sys::Element, key: &str) {
+    js_sys::Function::new_with_args(
+        "el, key",
+        "el.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }))",
+    )
+    .call2(&wasm_bindgen::JsValue::NULL, el, &key.into())
+    .unwrap();
+}
+
+/// The record with the trust, and an entry in every section from one source or other.
+fn record_in_every_section() -> Record {
+    let mut rec = record_with_trust();
+    rec.sections = SectionKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, &kind)| Section {
+            kind,
+            entries: vec![dated(
+                entry(&format!("e{i}"), &format!("{} entry", kind.title()), None),
+                if i % 2 == 0 { gp() } else { trust() },
+                "2024-01-01",
+            )],
+        })
+        .collect();
+    rec
+}
+
 #[wasm_bindgen_test]
-async fn arrow_keys_move_between_the_section_headings() {
+async fn the_record_is_a_tab_list_a_summary_tab_first_then_a_tab_per_section() {
+    let el = host();
+    let _h = leptos::mount::mount_to(
+        el.clone(),
+        || view! { <RecordView record=record_in_every_section()/> },
+    );
+    let list = el.query_selector("[role=tablist]").unwrap().unwrap();
+    assert_eq!(list.get_attribute("aria-label").unwrap(), "Record sections");
+    let slugs: Vec<String> = std::iter::once("summary")
+        .chain(SectionKind::ALL.iter().map(|k| k.slug()))
+        .map(String::from)
+        .collect();
+    assert_eq!(attributes(&el, "[role=tab]", "data-tab"), slugs);
+    let tabs = texts(&el, "[role=tab]");
+    assert_eq!(tabs[0], "Summary");
+    assert_eq!(tabs[1], "Problems and diagnoses (1)", "name and count");
+    let check = |selected: usize| {
+        let expected = |on: &str, off: &str| -> Vec<String> {
+            (0..slugs.len())
+                .map(|i| if i == selected { on } else { off }.to_string())
+                .collect()
+        };
+        assert_eq!(
+            attributes(&el, "[role=tab]", "aria-selected"),
+            expected("true", "false")
+        );
+        assert_eq!(
+            attributes(&el, "[role=tab]", "tabindex"),
+            expected("0", "-1"),
+            "roving tabindex: only the selected tab is in the Tab order"
+        );
+        let panels = el.query_selector_all("[role=tabpanel]").unwrap();
+        assert_eq!(panels.length(), 1, "one panel at a time");
+        let panel: web_sys::Element = panels.item(0).unwrap().unchecked_into();
+        let tab = el
+            .query_selector_all("[role=tab]")
+            .unwrap()
+            .item(selected as u32)
+            .unwrap()
+            .unchecked_into::<web_sys::Element>();
+        assert_eq!(tab.get_attribute("aria-controls"), Some(panel.id()));
+        assert_eq!(panel.get_attribute("aria-labelledby"), Some(tab.id()));
+        assert_eq!(panel.get_attribute("tabindex").as_deref(), Some("0"));
+        panel
+    };
+    let panel = check(0);
+    assert!(panel.query_selector(".mcr-summary").unwrap().is_some());
+    assert!(
+        el.query_selector(".mcr-section").unwrap().is_none(),
+        "no section is built while the summary is shown"
+    );
+    open_tab(&el, "results").await;
+    let panel = check(4);
+    assert_eq!(
+        attributes(&panel, ".mcr-section", "class"),
+        ["mcr-section mcr-section--results"]
+    );
+    assert_eq!(
+        texts(&el, ".mcr-entry .mcr-entry-title"),
+        ["Results entry"],
+        "only the selected section's entries are in the page"
+    );
+    assert!(el.query_selector(".mcr-summary").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn arrow_keys_home_and_end_move_the_selection_and_the_focus_along_the_tabs() {
     let el = host();
     let _h = leptos::mount::mount_to(
         el.clone(),
         || view! { <RecordView record=record_with_trust()/> },
     );
-    let headings = el
-        .query_selector_all(".mcr-section > details > summary")
-        .unwrap();
-    let n = headings.length();
-    assert!(n >= 2, "{n} sections");
-    let heading = |i: u32| -> HtmlElement { headings.item(i).unwrap().unchecked_into() };
-    let press = js_sys::Function::new_with_args(
-        "el, key",
-        "el.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }))",
-    );
+    let tabs = el.query_selector_all("[role=tab]").unwrap();
+    let n = tabs.length();
+    assert_eq!(n, 11, "the summary and ten sections");
+    let tab = |i: u32| -> HtmlElement { tabs.item(i).unwrap().unchecked_into() };
     let focused = || {
         let active = web_sys::window()
             .unwrap()
@@ -1260,25 +1394,251 @@ async fn arrow_keys_move_between_the_section_headings() {
             .unwrap()
             .active_element()
             .unwrap();
-        (0..n).find(|&i| {
-            headings
-                .item(i)
-                .unwrap()
-                .is_same_node(Some(active.as_ref()))
-        })
+        (0..n).find(|&i| tabs.item(i).unwrap().is_same_node(Some(active.as_ref())))
     };
-    heading(0).focus().unwrap();
+    let selected = || {
+        attributes(&el, "[role=tab]", "aria-selected")
+            .iter()
+            .position(|s| s == "true")
+            .map(|i| i as u32)
+    };
+    tab(0).focus().unwrap();
     for (key, expected) in [
-        ("ArrowDown", 1),
-        ("ArrowUp", 0),
-        ("ArrowUp", n - 1),
-        ("Home", 0),
+        ("ArrowRight", 1),
+        ("ArrowLeft", 0),
+        ("ArrowLeft", n - 1),
+        ("ArrowRight", 0),
         ("End", n - 1),
+        ("Home", 0),
+        ("ArrowRight", 1),
     ] {
-        let from = heading(focused().unwrap());
-        press
-            .call2(&wasm_bindgen::JsValue::NULL, &from, &key.into())
-            .unwrap();
-        assert_eq!(focused(), Some(expected), "{key}");
+        press(&tab(focused().unwrap()), key);
+        sleep(10).await;
+        assert_eq!(focused(), Some(expected), "{key} moves the focus");
+        assert_eq!(selected(), Some(expected), "{key} selects the tab");
     }
+    assert!(
+        el.query_selector(".mcr-section--problems")
+            .unwrap()
+            .is_some(),
+        "the selected tab's panel is shown"
+    );
+    // Other keys are left alone (Down does not move along a horizontal tab list).
+    press(&tab(1), "ArrowDown");
+    sleep(10).await;
+    assert_eq!((focused(), selected()), (Some(1), Some(1)));
+}
+
+#[wasm_bindgen_test]
+async fn the_selected_tab_survives_a_source_answering_later_and_a_change_of_filter() {
+    let line = |e: mcr_model::RecordEvent| serde_json::to_string(&e).unwrap() + "\n";
+    let rec = record(SourceState::Answered);
+    let first = [
+        line(mcr_model::RecordEvent::Patient {
+            patient: rec.patient.clone(),
+        }),
+        line(mcr_model::RecordEvent::Located {
+            sources: vec![gp(), trust()],
+            dataset: None,
+        }),
+        line(mcr_model::RecordEvent::Source {
+            status: rec.sources[0].clone(),
+            sections: rec.sections.clone(),
+        }),
+    ]
+    .concat();
+    let rest = [
+        line(mcr_model::RecordEvent::Source {
+            status: SourceStatus::new(trust(), SourceState::Answered, None, None),
+            sections: vec![Section {
+                kind: SectionKind::Problems,
+                entries: vec![dated(
+                    entry("t1", "Fractured neck of femur", None),
+                    trust(),
+                    "2025-02-02",
+                )],
+            }],
+        }),
+        line(mcr_model::RecordEvent::Complete),
+    ]
+    .concat();
+    let restore = install_streaming_gateway(&first, &rest, 400);
+    let el = host();
+    let options = js_options(&[
+        ("gatewayUrl", "http://gateway.test".into()),
+        ("nhsNumber", "9434765919".into()),
+        ("token", "t".into()),
+    ]);
+    let mut handle = mcr_panel::mount(el.clone(), options).unwrap();
+    sleep(150).await;
+    let panel = el
+        .shadow_root()
+        .unwrap()
+        .query_selector(".mcr-panel")
+        .unwrap()
+        .unwrap();
+    open_tab(&panel, "problems").await;
+    let shadow = el.shadow_root().unwrap();
+    let focused_tab = || {
+        shadow
+            .active_element()
+            .and_then(|e| e.get_attribute("data-tab"))
+    };
+    panel
+        .query_selector("[data-tab=problems]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .focus()
+        .unwrap();
+    let other = || texts(&panel.clone().unchecked_into(), ".mcr-column--other")[0].clone();
+    assert!(other().contains("Waiting for the source"), "{}", other());
+    sleep(500).await;
+    assert_eq!(
+        focused_tab().as_deref(),
+        Some("problems"),
+        "a reader on the tabs keeps the focus as the view is rebuilt"
+    );
+    assert_eq!(
+        panel.get_attribute("data-progress").as_deref(),
+        Some("complete")
+    );
+    assert!(other().contains("Fractured neck of femur"), "{}", other());
+    let selected = || {
+        panel
+            .query_selector("[role=tab][aria-selected=true]")
+            .unwrap()
+            .unwrap()
+            .get_attribute("data-tab")
+            .unwrap()
+    };
+    assert_eq!(selected(), "problems", "still on the tab the reader chose");
+    // Filtering keeps the tab too, and its count says how many match.
+    let search: web_sys::HtmlInputElement = panel
+        .query_selector(".mcr-filter-text")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    search.set_value("femur");
+    search
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    sleep(20).await;
+    assert_eq!(selected(), "problems");
+    assert_eq!(
+        texts(
+            &panel.clone().unchecked_into(),
+            "[data-tab=problems] .mcr-count"
+        ),
+        [" (1 of 2 match)"]
+    );
+    handle.unmount();
+    restore.call0(&wasm_bindgen::JsValue::NULL).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn printing_builds_every_tab_and_takes_the_copy_away_afterwards() {
+    let el = host();
+    let mut rec = record_in_every_section();
+    rec.sections[6].entries[0].narrative = Some("<p>Seen in clinic.</p>".into());
+    let _h = leptos::mount::mount_to(el.clone(), move || view! { <RecordView record=rec/> });
+    open_tab(&el, "medications").await;
+    let window = web_sys::window().unwrap();
+    // No waiting: a host's window.print() lays the page out straight after the event.
+    window
+        .dispatch_event(&web_sys::Event::new("beforeprint").unwrap())
+        .unwrap();
+    let copy: Vec<String> = attributes(&el, ".mcr-print-all > section", "class");
+    let mut expected = vec!["mcr-summary".to_string()];
+    expected.extend(
+        SectionKind::ALL
+            .iter()
+            .map(|k| format!("mcr-section mcr-section--{}", k.slug())),
+    );
+    assert_eq!(copy, expected, "the summary and every section, in order");
+    assert!(
+        el.query_selector(".mcr-print-all details.mcr-narrative[open]")
+            .unwrap()
+            .is_some(),
+        "folded text is printed open"
+    );
+    assert_eq!(
+        texts(&el, ".mcr-tabpanel .mcr-section h3"),
+        ["Medications (1)"],
+        "the screen keeps its tab"
+    );
+    window
+        .dispatch_event(&web_sys::Event::new("afterprint").unwrap())
+        .unwrap();
+    assert_eq!(
+        el.query_selector(".mcr-print-all")
+            .unwrap()
+            .unwrap()
+            .child_element_count(),
+        0
+    );
+    assert_eq!(
+        attributes(&el, ".mcr-section", "class"),
+        ["mcr-section mcr-section--medications"]
+    );
+}
+
+/// A host element `width` wide holding the panel's stylesheet and outer section in its
+/// shadow root, with `rec` in it.
+fn styled_panel(width: &str, rec: Record) -> (web_sys::Element, Box<dyn std::any::Any>) {
+    let el = host();
+    el.set_attribute("style", &format!("display: block; width: {width}"))
+        .unwrap();
+    let shadow = el
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .unwrap();
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    shadow.append_child(&root).unwrap();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <style>{mcr_panel::style::PANEL_CSS}</style>
+            <section class="mcr-panel"><RecordView record=rec/></section>
+        }
+    });
+    (root.unchecked_into(), Box::new(handle))
+}
+
+#[wasm_bindgen_test]
+async fn the_columns_sit_side_by_side_in_a_wide_panel_and_stack_in_a_narrow_one_in_one_window() {
+    let mut rec = record_with_trust();
+    rec.sections[0].entries.push(dated(
+        entry("t1", "Hip fracture", None),
+        trust(),
+        "2025-01-01",
+    ));
+    let (narrow, _n) = styled_panel("320px", rec.clone());
+    let (wide, _w) = styled_panel("1000px", rec);
+    let columns = |root: &web_sys::Element| {
+        let get = |selector: &str| -> HtmlElement {
+            root.query_selector(selector)
+                .unwrap()
+                .unwrap()
+                .unchecked_into()
+        };
+        (get(".mcr-column--gp"), get(".mcr-column--other"))
+    };
+    open_tab(&narrow, "problems").await;
+    open_tab(&wide, "problems").await;
+    let (gp, other) = columns(&wide);
+    assert_eq!(gp.offset_top(), other.offset_top(), "wide: tops level");
+    assert!(
+        other.offset_left() > gp.offset_left(),
+        "wide: side by side ({} vs {})",
+        other.offset_left(),
+        gp.offset_left()
+    );
+    let (gp, other) = columns(&narrow);
+    assert!(
+        other.offset_top() >= gp.offset_top() + gp.offset_height(),
+        "narrow: the other services below the GP ({} vs {})",
+        other.offset_top(),
+        gp.offset_top()
+    );
+    assert_eq!(gp.offset_left(), other.offset_left(), "narrow: one column");
 }

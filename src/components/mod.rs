@@ -8,4 +8,5 @@ pub mod med_compare;
 pub mod section;
 pub mod sources;
 pub mod summary;
+pub mod tabs;
 pub mod trend_plot;

@@ -1,5 +1,5 @@
-//! One clinical section, GP and other services side by side (stacked on a narrow
-//! panel): every entry with its organisation, date, value and any warning. An empty
+//! One clinical section (the body of its tab), GP and other services side by side
+//! (stacked on a narrow panel): every entry with its organisation, date, value and any warning. An empty
 //! column says whether nothing is recorded or a source did not answer, so partial data
 //! never reads as complete.
 
@@ -39,12 +39,20 @@ pub fn flag_text(flag: EntryFlag) -> &'static str {
     }
 }
 
-/// Sections open on first view; the rest start folded, with their count visible.
-fn open_by_default(kind: SectionKind) -> bool {
-    matches!(
-        kind,
-        SectionKind::Problems | SectionKind::Medications | SectionKind::Allergies
-    )
+/// A section's count as its heading and tab show it: " (12)", or " (3 of 12 match)"
+/// while the reader's filter leaves some out.
+pub fn count_text(entries: &[Entry], filter: &EntryFilter) -> String {
+    let count = entries.len();
+    let matching = if filter.is_active() {
+        entries.iter().filter(|e| filter.matches(e)).count()
+    } else {
+        count
+    };
+    if matching == count {
+        format!(" ({count})")
+    } else {
+        format!(" ({matching} of {count} match)")
+    }
 }
 
 /// The comment marker and "Comment" button of one entry.
@@ -201,17 +209,7 @@ pub fn RecordSection(
     #[prop(optional)]
     filter: EntryFilter,
 ) -> impl IntoView {
-    let count = entries.len();
-    let matching = if filter.is_active() {
-        entries.iter().filter(|e| filter.matches(e)).count()
-    } else {
-        count
-    };
-    let count_text = if matching == count {
-        format!(" ({count})")
-    } else {
-        format!(" ({matching} of {count} match)")
-    };
+    let count_text = count_text(&entries, &filter);
     let all = if matches!(kind, SectionKind::Medications | SectionKind::Results) {
         entries.clone()
     } else {
@@ -265,11 +263,9 @@ pub fn RecordSection(
     let class = format!("mcr-section mcr-section--{}", kind.slug());
     view! {
         <section class=class aria-label=kind.title()>
-            <details open=open_by_default(kind)>
-                <summary><h3>{kind.title()} <span class="mcr-count">{count_text}</span></h3></summary>
-                {extra}
-                <div class="mcr-columns">{gp_column}{other_column}</div>
-            </details>
+            <h3>{kind.title()} <span class="mcr-count">{count_text}</span></h3>
+            {extra}
+            <div class="mcr-columns">{gp_column}{other_column}</div>
         </section>
     }
 }

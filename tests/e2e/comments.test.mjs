@@ -106,7 +106,7 @@ test('comments from one user reach the next viewer, and odd text is shown exactl
 test('a comment on one entry is marked on that entry for the next viewer', async () => {
   const note = `Dose checked with the patient today (${Date.now()})`;
   const writer = await demoIn('gp');
-  const entry = writer.demo.section('medications').locator('.mcr-entry').first();
+  const entry = (await writer.demo.tab('medications')).locator('.mcr-entry').first();
   const title = await entry.locator('.mcr-entry-title').innerText();
   await entry.locator('.mcr-entry-comment').click();
   const about = writer.demo.comments().locator('.mcr-comment-form .mcr-comment-about');
@@ -120,7 +120,7 @@ test('a comment on one entry is marked on that entry for the next viewer', async
   await writer.context.close();
 
   const reader = await demoIn('ae-doctor');
-  const marked = reader.demo.section('medications').locator('.mcr-entry', { hasText: title }).first();
+  const marked = (await reader.demo.tab('medications')).locator('.mcr-entry', { hasText: title }).first();
   assert.match(await marked.locator('.mcr-entry-comments').innerText(), /^\d+ comments?$/);
   const comment = reader.demo.comments().locator('.mcr-comment', { hasText: note });
   assert.match(await comment.innerText(), new RegExp(`On: ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));

@@ -34,16 +34,16 @@ test('the demo page shows the patient, GP problems and medications inside the pa
   assert.match(banner, /999 000 0018/);
   assert.match(banner, /^[A-Z' -]+, [A-Z][a-z]+/m, `banner shows FAMILY, Given: ${banner}`);
   assert.match(banner, /Riverside Medical Practice \(Y90001\)/);
-  const meds = await demo.section('medications').innerText();
+  const meds = await (await demo.tab('medications')).innerText();
   assert.match(meds, /\d+mg/, `a medication is listed: ${meds}`);
   assert.match(meds, /Riverside Medical Practice/, 'each medication names its source');
-  const problems = await demo.section('problems').locator('.mcr-entry').count();
+  const problems = await (await demo.tab('problems')).locator('.mcr-entry').count();
   assert.ok(problems >= 1, 'at least one GP problem is listed');
   const sources = await demo.sources().innerText();
   assert.match(sources, /answered/);
   assert.doesNotMatch(sources, /asking…/, 'complete: no source still being asked');
   // GP and hospital side by side: the demo patient has a hospital admission.
-  assert.ok(await demo.section('medications').locator('.mcr-column--other').count() === 1);
+  assert.ok(await (await demo.tab('medications')).locator('.mcr-column--other').count() === 1);
   // The panel's DOM is in its shadow root, not the host page's light DOM.
   const lightDomText = await page.evaluate(() => document.querySelector('mcr-panel').textContent);
   assert.equal(lightDomText, '');
@@ -107,5 +107,40 @@ test('the demo page lists synthetic patients and switches simulated faults on an
   } finally {
     await fetch(`${(await (await fetch(`${BASE}/demo/config`)).json()).control_url}/faults`, { method: 'DELETE' });
   }
+  await page.close();
+});
+
+test('the record tabs: keys move along them, and the printout holds every tab without them', async () => {
+  const page = await browser.newPage();
+  const demo = new DemoPage(page);
+  await demo.open();
+  await demo.complete();
+  const selected = () => page.locator('mcr-panel [role=tab][aria-selected=true]').getAttribute('data-tab');
+  const focused = () => page.evaluate(() => document.querySelector('mcr-panel').shadowRoot.activeElement?.dataset.tab);
+  assert.equal(await selected(), 'summary', 'the summary is read first');
+  await page.locator('mcr-panel [role=tab][data-tab="summary"]').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'problems');
+  assert.equal(await selected(), 'problems');
+  await demo.section('problems').waitFor();
+  await page.keyboard.press('End');
+  assert.equal(await focused(), 'care-plans');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focused(), 'summary', 'wraps around');
+  // Tab leaves the tab list for the panel: the other tabs are not in the Tab order.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.querySelector('mcr-panel').shadowRoot.activeElement?.getAttribute('role')), 'tabpanel');
+  // Printing: the page as print media lays it out, after the browser's beforeprint.
+  await page.emulateMedia({ media: 'print' });
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  assert.equal(await page.locator('mcr-panel [role=tablist]').isVisible(), false, 'no tabs on paper');
+  const printed = page.locator('mcr-panel .mcr-print-all > section');
+  const tabs = await page.locator('mcr-panel [role=tab]').count();
+  assert.equal(await printed.count(), tabs, 'the summary and every section');
+  for (let i = 0; i < tabs; i += 1) assert.ok(await printed.nth(i).isVisible());
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  await page.emulateMedia({ media: 'screen' });
+  assert.equal(await printed.count(), 0);
+  assert.ok(await page.locator('mcr-panel [role=tablist]').isVisible());
   await page.close();
 });

@@ -62,6 +62,7 @@ test('a host page on another origin embeds the panel under the documented CSP', 
   await page.goto(`${HOST}/host.html`);
   await page.locator('mcr-panel .mcr-panel[data-progress="complete"]').waitFor({ timeout: 30000 });
   assert.match(await page.locator('mcr-panel .mcr-banner').innerText(), /999 000 0018/);
+  await page.locator('mcr-panel [role=tab][data-tab="medications"]').click();
   assert.ok(await page.locator('mcr-panel .mcr-section--medications .mcr-entry').count() > 0);
   assert.deepEqual(problems, []);
   // The gateway's own pages may not be framed by this host unless configured: it is.

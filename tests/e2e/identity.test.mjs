@@ -64,7 +64,7 @@ test('a dissented record is refused in plain words, and breaking the glass opens
     const marker = await page.locator('mcr-panel .mcr-emergency').innerText();
     assert.match(marker, /Emergency access/);
     assert.ok(marker.includes(reason), marker);
-    assert.ok(await demo.section('medications').locator('.mcr-entry').count() > 0, 'the record is shown');
+    assert.ok(await (await demo.tab('medications')).locator('.mcr-entry').count() > 0, 'the record is shown');
 
     // The grant awaits review, still in force.
     let listed = await (await api('GET', '/api/v1/break-glass', po.token)).json();

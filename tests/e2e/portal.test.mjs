@@ -68,9 +68,10 @@ test('a social worker finds a person by NHS number, date of birth and reason and
   await page.locator('mcr-panel .mcr-panel[data-progress="complete"]').waitFor({ timeout: 30000 });
   assert.match(await page.locator('mcr-panel .mcr-banner').innerText(), /999 000 0018/);
   assert.match(await page.locator('mcr-panel .mcr-dataset').innerText(), /social-care dataset/);
-  const sections = await page.locator('mcr-panel .mcr-section').evaluateAll((els) => els.map((e) => e.className.replace('mcr-section mcr-section--', '')));
-  assert.deepEqual(sections, ['problems', 'medications', 'allergies', 'encounters', 'care-plans']);
+  const tabs = await page.locator('mcr-panel [role=tab]').evaluateAll((els) => els.map((e) => e.dataset.tab));
+  assert.deepEqual(tabs, ['summary', 'problems', 'medications', 'allergies', 'encounters', 'care-plans']);
   // Active problems only.
+  await page.locator('mcr-panel [role=tab][data-tab="problems"]').click();
   assert.doesNotMatch(await page.locator('mcr-panel .mcr-section--problems').innerText(), /\(resolved\)/);
   // Comments can be read but not written.
   await page.locator('mcr-panel .mcr-comments[data-comments="ready"]').waitFor();

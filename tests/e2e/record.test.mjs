@@ -41,7 +41,7 @@ test('a slow GP practice: hospital entries are readable first, its column fills 
   await setFaults([{ source: 'gp', latency: { kind: 'fixed', ms: 4000 } }]);
   try {
     const { page, demo } = await relaunched();
-    const meds = demo.section('medications');
+    const meds = await demo.tab('medications');
     // While the practice is still being asked…
     await page.locator('mcr-panel .mcr-source--waiting').first().waitFor({ timeout: 15000 });
     assert.match(await demo.sources().innerText(), /asking…/);
@@ -68,7 +68,7 @@ test('a failed hospital offers "Try again", which asks it alone once it is back'
     const failed = page.locator('mcr-panel .mcr-source--problem');
     await failed.first().waitFor();
     assert.match(await failed.first().innerText(), /failed/);
-    const before = await demo.section('medications').locator('.mcr-column--other .mcr-entry').count();
+    const before = await (await demo.tab('medications')).locator('.mcr-column--other .mcr-entry').count();
     assert.equal(before, 0, 'nothing from a failed hospital');
   } finally {
     await setFaults([]);
@@ -85,7 +85,7 @@ test('a failed hospital offers "Try again", which asks it alone once it is back'
   assert.doesNotMatch(request.url(), /\d{10}/, 'no NHS number in the retry URL');
   const answered = page.locator('mcr-panel .mcr-source--answered', { hasText: name });
   await answered.waitFor({ timeout: 15000 });
-  await demo.section('medications').locator('.mcr-column--other .mcr-entry', { hasText: name }).first().waitFor();
+  await (await demo.tab('medications')).locator('.mcr-column--other .mcr-entry', { hasText: name }).first().waitFor();
   // Only the one asked again changed: every source is still listed, one fewer failed.
   assert.equal(await page.locator('mcr-panel .mcr-source').count(), sourcesBefore);
   assert.equal(await page.locator('mcr-panel .mcr-source--problem').count(), problemsBefore - 1);
@@ -95,7 +95,7 @@ test('a failed hospital offers "Try again", which asks it alone once it is back'
 test('GP and hospital medicines are compared and results plotted across sources', async () => {
   const { page, demo } = await relaunched();
   await demo.complete();
-  const comparison = demo.section('medications').locator('.mcr-compare').first();
+  const comparison = (await demo.tab('medications')).locator('.mcr-compare').first();
   await comparison.waitFor();
   assert.match(await comparison.locator('caption').innerText(), /^GP current medicines and .+ list of \d{2}-[A-Z][a-z]{2}-\d{4}$/);
   const changes = await comparison.locator('tbody th').allInnerTexts();
@@ -103,8 +103,7 @@ test('GP and hospital medicines are compared and results plotted across sources'
   for (const c of changes) {
     assert.ok(['Started in hospital', 'Stopped in hospital', 'Dose changed', 'Unchanged', 'Started by the GP since this list', "Not on the hospital's list"].includes(c), c);
   }
-  const results = demo.section('results');
-  await results.locator('summary').first().click();
+  const results = await demo.tab('results');
   const plot = results.locator('svg.mcr-trend-plot').first();
   await plot.waitFor();
   assert.match(await plot.getAttribute('aria-label'), /^.+: \d+ results from \d+ sources?; latest /);
@@ -115,7 +114,7 @@ test('GP and hospital medicines are compared and results plotted across sources'
 test('the filter narrows every section as the reader types, and clearing it restores them', async () => {
   const { page, demo } = await relaunched();
   await demo.complete();
-  const meds = demo.section('medications');
+  const meds = await demo.tab('medications');
   const all = await meds.locator('.mcr-entry').count();
   const word = (await meds.locator('.mcr-entry-title').first().innerText()).split(' ')[0];
   await page.locator('mcr-panel .mcr-filter-text').fill(word.toLowerCase());
@@ -125,11 +124,12 @@ test('the filter narrows every section as the reader types, and clearing it rest
   for (const t of titles) assert.match(t.toLowerCase(), new RegExp(word.toLowerCase()));
   assert.match(await meds.locator('.mcr-count').innerText(), new RegExp(`\\(${titles.length} of \\d+ match\\)`));
   // A section with entries none of which match says so, not "None recorded".
-  const problems = await demo.section('problems').locator('.mcr-empty').allInnerTexts();
+  const problems = await (await demo.tab('problems')).locator('.mcr-empty').allInnerTexts();
   for (const p of problems) assert.doesNotMatch(p, /None recorded/);
   // Typing is not lost while the panel is open, and clearing restores every entry.
   assert.equal(await page.locator('mcr-panel .mcr-filter-text').inputValue(), word.toLowerCase());
   await page.locator('mcr-panel .mcr-filter-clear').click();
+  await demo.tab('medications');
   await page.waitForFunction((n) => document.querySelector('mcr-panel').shadowRoot.querySelectorAll('.mcr-section--medications .mcr-entry').length === n, all);
   await page.close();
 });

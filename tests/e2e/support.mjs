@@ -33,6 +33,12 @@ export class DemoPage {
   // Playwright's CSS locators pierce open shadow roots.
   banner() { return this.page.locator('mcr-panel .mcr-banner'); }
   section(kind) { return this.page.locator(`mcr-panel .mcr-section--${kind}`); }
+  /** Selects a section's tab (`medications`, `care-plans`, `summary`) and returns the
+   *  section: only the selected tab's panel is in the page. */
+  async tab(kind) {
+    await this.page.locator(`mcr-panel [role=tab][data-tab="${kind}"]`).click();
+    return this.section(kind);
+  }
   sources() { return this.page.locator('mcr-panel .mcr-sources'); }
   comments() { return this.page.locator('mcr-panel .mcr-comments'); }
   commentBox() { return this.page.locator('mcr-panel .mcr-comment-form textarea'); }

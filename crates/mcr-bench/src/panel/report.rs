@@ -94,13 +94,13 @@ pub fn markdown(p: &Panel) -> String {
          to the frame after its entries are in the DOM (`performance.measure`; the end mark is set in a \
          task queued from `requestAnimationFrame`, after that frame's style, layout and paint). Ours is \
          the clinician's `RecordView` mounted by `render_record_for_bench` (the `bench` feature, which \
-         adds {} bytes and is not in the shipped panel) with every folded section opened; it builds \
-         the first 50 entries of each column (the rest come with \"Show more\"), and also the \
-         summary, the medication comparison (50 rows at first) and the result trend plots (one path per \
-         kind of marker), which the peer has no counterpart of; \
+         adds {} bytes and is not in the shipped panel); it opens on its Summary tab, as the panel does: \
+         the banner, the sources, a tab per section with its count, and the summary (a few items of \
+         each part, which the peer has no counterpart of); a section's entries (50 per column at \
+         first), its medication comparison and trend plots are built when its tab is selected; \
          the peer renders every entry through `flushSync` into a React root. Entries spread evenly over problems, \
          medications, allergies and results, half from a GP practice and half from a trust.\n\n\
-         | entries | ours median ms | peer median ms | ratio ours/peer | entries in the DOM (ours / peer) |\n\
+         | entries | ours median ms | peer median ms | ratio ours/peer | entries in the DOM (ours: summary items / peer) |\n\
          | ---: | ---: | ---: | ---: | ---: |\n",
         version("Chromium"),
         p.runs,
