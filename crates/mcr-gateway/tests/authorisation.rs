@@ -544,7 +544,7 @@ async fn a_configured_role_table_is_what_the_gateway_enforces() {
     let registry = data.path().join("sources.toml");
     std::fs::write(
         &registry,
-        format!(
+        support::with_one_practice(
             r#"
 [policy.roles.paramedic]
 opens_by = ["launch"]
@@ -555,16 +555,8 @@ name = "urgent care dataset"
 sections = ["allergies", "medications"]
 current_only = ["medications"]
 note = "allergies and current medications"
-
-[[source]]
-id = "gp-y90001"
-organisation = "Riverside Medical Practice"
-ods_code = "Y90001"
-kind = "gp-practice"
-protocol = "gpconnect-stu3"
-base_url = "{}"
 "#,
-            sim.gp_base_url()
+            &sim.gp_base_url(),
         ),
     )
     .unwrap();

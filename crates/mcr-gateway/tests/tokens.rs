@@ -221,7 +221,7 @@ async fn configured_claim_names_and_rbac_codes_decide_who_the_user_is() {
     let registry = data.path().join("sources.toml");
     std::fs::write(
         &registry,
-        format!(
+        support::with_one_practice(
             r#"
 [identity.claims]
 user_id = "uid"
@@ -230,16 +230,8 @@ organisation = "org_code"
 patient = "patient_nhs"
 [identity.roles]
 R8000 = "hospital-clinician"
-
-[[source]]
-id = "gp-y90001"
-organisation = "Riverside Medical Practice"
-ods_code = "Y90001"
-kind = "gp-practice"
-protocol = "gpconnect-stu3"
-base_url = "{}"
 "#,
-            sim.gp_base_url()
+            &sim.gp_base_url(),
         ),
     )
     .unwrap();

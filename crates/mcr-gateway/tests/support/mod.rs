@@ -419,3 +419,13 @@ pub async fn serve_json(body: serde_json::Value) -> (String, Arc<std::sync::atom
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, hits)
 }
+
+/// A registry file: `head` (policy, identity …) followed by the simulator's one practice
+/// at `gp_base_url`.
+pub fn with_one_practice(head: &str, gp_base_url: &str) -> String {
+    format!(
+        "{head}\n[[source]]\nid = \"gp-y90001\"\norganisation = \"Riverside Medical Practice\"\n\
+         ods_code = \"Y90001\"\nkind = \"gp-practice\"\nprotocol = \"gpconnect-stu3\"\n\
+         base_url = \"{gp_base_url}\"\n"
+    )
+}
