@@ -6,8 +6,8 @@
 
 use gloo_net::http::{Request, Response};
 use mcr_model::{
-    ApiError, BreakGlassRequest, CommentView, Comments, ContextCreated, CreateContextRequest,
-    GrantView, NewCommentRequest, NhsNumber, RecordEvent,
+    ApiError, BreakGlassReason, BreakGlassRequest, CommentView, Comments, ContextCreated,
+    CreateContextRequest, GrantView, NewCommentRequest, NhsNumber, RecordEvent,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -299,10 +299,12 @@ pub async fn retract_comment(
     send(options, request).await.map(drop)
 }
 
-/// Breaks the glass in context `context_id`, giving `reason`.
+/// Breaks the glass in context `context_id`, giving the coded reason `code` and the
+/// clinician's explanation `reason`.
 pub async fn break_glass(
     options: &PanelOptions,
     context_id: &str,
+    code: BreakGlassReason,
     reason: &str,
 ) -> Result<GrantView, LoadError> {
     let url = format!(
@@ -310,6 +312,7 @@ pub async fn break_glass(
         options.gateway_url
     );
     let body = BreakGlassRequest {
+        code,
         reason: reason.to_string(),
     };
     let request = |auth: &str| {

@@ -65,7 +65,7 @@ pub const PANEL_CSS: &str = r#"
 .mcr-break-glass h3 { margin: 0; font-size: 1rem; }
 .mcr-break-glass p { margin: 0; }
 .mcr-break-glass label { font-weight: bold; }
-.mcr-break-glass textarea { font: inherit; padding: 0.3rem; border: 2px solid #4c6272; }
+.mcr-break-glass textarea, .mcr-break-glass select { font: inherit; padding: 0.3rem; border: 2px solid #4c6272; }
 .mcr-break-glass button { align-self: flex-start; font: inherit; background: #d5281b; color: #fff; border: 0; padding: 0.35rem 0.9rem; border-radius: 3px; cursor: pointer; }
 .mcr-break-glass button[disabled] { background: #768692; }
 .mcr-dataset { background: #e8edee; padding: 0.4rem 0.8rem; font-size: 0.9rem; }

@@ -1,11 +1,11 @@
 //! Break-glass: when the patient has dissented from sharing, a clinician may override it
-//! in an emergency by giving a reason. The form says plainly what happens (the access is
-//! flagged and reviewed); once granted, a marker stays on the panel for as long as the
-//! emergency access lasts.
+//! in an emergency by choosing the kind of need and explaining it. The form says plainly
+//! what happens (the access is flagged and reviewed); once granted, a marker stays on the
+//! panel for as long as the emergency access lasts.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use mcr_model::GrantView;
+use mcr_model::{BreakGlassReason, GrantView};
 
 use crate::PanelOptions;
 use crate::api::break_glass;
@@ -21,16 +21,21 @@ pub fn BreakGlassForm(
     /// Called with the grant once the gateway has recorded it.
     on_granted: Callback<GrantView>,
 ) -> impl IntoView {
+    let code = RwSignal::new(None::<BreakGlassReason>);
     let reason = RwSignal::new(String::new());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let (opts, ctx) = (StoredValue::new(options), StoredValue::new(context_id));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        let Some(chosen) = code.get_untracked() else {
+            error.set(Some("Choose the reason for emergency access.".into()));
+            return;
+        };
         let text = reason.get_untracked();
         if text.trim().chars().count() < 5 {
             error.set(Some(
-                "Give the reason for emergency access (at least 5 characters).".into(),
+                "Explain the reason for emergency access (at least 5 characters).".into(),
             ));
             return;
         }
@@ -41,7 +46,7 @@ pub fn BreakGlassForm(
         error.set(None);
         let (options, context_id) = (opts.get_value(), ctx.get_value());
         leptos::task::spawn_local(async move {
-            match break_glass(&options, &context_id, text.trim()).await {
+            match break_glass(&options, &context_id, chosen, text.trim()).await {
                 // Only while the form is still mounted.
                 Ok(grant) if pending.try_get_untracked().is_some() => on_granted.run(grant),
                 Ok(_) => {}
@@ -60,7 +65,19 @@ pub fn BreakGlassForm(
                 "override their objection. Your name, the reason and everything you view are "
                 "recorded and reviewed by a privacy officer."
             </p>
-            <label for="mcr-break-glass-reason">"Reason for emergency access"</label>
+            <label for="mcr-break-glass-code">"Reason for emergency access"</label>
+            <select
+                id="mcr-break-glass-code"
+                aria-required="true"
+                on:change=move |ev| code.set(BreakGlassReason::from_code(&event_target_value(&ev)))
+            >
+                <option value="" selected=true>"Choose a reason"</option>
+                {BreakGlassReason::ALL
+                    .into_iter()
+                    .map(|c| view! { <option value=c.code()>{c.label()}</option> })
+                    .collect_view()}
+            </select>
+            <label for="mcr-break-glass-reason">"Explain why"</label>
             <textarea
                 id="mcr-break-glass-reason"
                 rows="2"
@@ -85,7 +102,8 @@ pub fn EmergencyMarker(
     view! {
         <div class="mcr-emergency" role="status">
             <strong>"Emergency access. "</strong>
-            "You broke the glass at " {local_date_time(&grant.granted)} ": “"
+            "You broke the glass at " {local_date_time(&grant.granted)} ": "
+            {grant.code.label()} ", “"
             <bdi>{grant.reason.clone()}</bdi>
             "”. It ends at " {local_date_time(&grant.expires)}
             " or when this record is closed, and is flagged for review."

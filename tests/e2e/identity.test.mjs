@@ -54,22 +54,27 @@ test('a dissented record is refused in plain words, and breaking the glass opens
     assert.match(refusal, /asked for their record not to be shared/);
     // Nothing clinical is shown while refused.
     assert.equal(await demo.section('medications').count(), 0);
-    // A reason is required.
+    // A coded reason and an explanation are both required.
     await form.locator('button[type=submit]').click();
     assert.match(await form.locator('[role=alert]').innerText(), /reason/i);
     const reason = 'Unconscious in resus, no history available';
     await form.locator('textarea').fill(reason);
     await form.locator('button[type=submit]').click();
+    assert.match(await form.locator('[role=alert]').innerText(), /choose the reason/i);
+    await form.getByLabel('Reason for emergency access').selectOption('emergency-patient-cannot-be-asked');
+    await form.locator('button[type=submit]').click();
     await demo.complete();
     const marker = await page.locator('mcr-panel .mcr-emergency').innerText();
     assert.match(marker, /Emergency access/);
     assert.ok(marker.includes(reason), marker);
+    assert.match(marker, /Emergency: the patient cannot be asked/);
     assert.ok(await (await demo.tab('medications')).locator('.mcr-entry').count() > 0, 'the record is shown');
 
     // The grant awaits review, still in force.
     let listed = await (await api('GET', '/api/v1/break-glass', po.token)).json();
     const grant = listed.grants.find((g) => g.reason === reason);
     assert.ok(grant, JSON.stringify(listed));
+    assert.equal(grant.code, 'emergency-patient-cannot-be-asked');
     assert.equal(grant.user_id, 'ae-doctor');
     assert.equal(grant.ended, null);
 

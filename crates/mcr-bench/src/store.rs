@@ -35,6 +35,7 @@ fn audit_fields(i: u64) -> AuditFields {
         checkpoint_seq: None,
         checkpoint_hash: None,
         request_id: None,
+        client_addr: None,
     }
 }
 

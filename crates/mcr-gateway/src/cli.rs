@@ -80,6 +80,15 @@ pub enum Command {
     },
 }
 
+/// This machine's host name (Linux), or `mcr-gateway` when it cannot be read.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "mcr-gateway".into())
+}
+
 /// Export formats.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
@@ -105,6 +114,10 @@ pub enum AuditCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "ndjson")]
         format: ExportFormat,
+        /// The gateway's host name, recorded as the server and observer of FHIR
+        /// AuditEvents; this machine's host name if not given.
+        #[arg(long)]
+        server: Option<String>,
     },
     /// Flags patterns a privacy officer should look at: records opened by search, many
     /// patients per user per hour, a user sharing the patient's surname, break-glass use.
@@ -191,8 +204,10 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
                     store: args,
                     since,
                     format,
+                    server,
                 },
         } => {
+            let server = server.unwrap_or_else(host_name);
             let since = parse_to_audit(&since).map_err(anyhow::Error::msg)?;
             let store = store::open(args.location()).await?;
             let format = match format {
@@ -206,7 +221,7 @@ pub async fn run(command: Command) -> anyhow::Result<i32> {
                 let Some(last) = rows.last() else { break };
                 after = last.seq;
                 for row in &rows {
-                    writeln!(out, "{}", line(row, format))?;
+                    writeln!(out, "{}", line(row, format, &server))?;
                 }
             }
             out.flush()?;

@@ -16,7 +16,8 @@
 //! publisher_public_key_pem = "…"      # or publisher_jwks_url: the key it signs pointer updates with
 //!
 //! [policy]                            # optional: the design's defaults otherwise
-//! sensitive_codes = ["http://snomed.info/sct|105629000"]
+//! sensitive_codes = ["http://snomed.info/sct|105629000", "http://read.info/readv2|…"]
+//! sensitive_terms = ["chlamydia", "in vitro fertilisation"]   # free text that withholds
 //! [policy.roles.social-worker]        # naming any role replaces the whole role table
 //! opens_by = ["search"]
 //! search_needs_birth_date = true
@@ -122,6 +123,10 @@ pub struct PolicyConfig {
     /// `system|code` codes whose entries are withheld; the built-in list if absent.
     #[serde(default)]
     pub sensitive_codes: Option<Vec<String>>,
+    /// Words and phrases whose mention in an entry's free text withholds it; the
+    /// built-in list if absent (an empty list: only coded entries and notes naming them).
+    #[serde(default)]
+    pub sensitive_terms: Option<Vec<String>>,
     /// The role table (`policy/table.rs`); the design's default if no role is named.
     #[serde(default)]
     pub roles: std::collections::BTreeMap<String, crate::policy::table::RoleConfig>,
@@ -204,12 +209,24 @@ impl Registry {
         Self::new(file)
     }
 
-    /// The sensitive codes: the configured list, or the built-in one.
+    /// The sensitive codes and terms: each the configured list, or the built-in one.
     pub fn sensitive_codes(&self) -> crate::policy::SensitiveCodes {
-        match &self.policy.sensitive_codes {
-            Some(codes) => crate::policy::SensitiveCodes::new(codes.iter().cloned()),
-            None => crate::policy::SensitiveCodes::default(),
-        }
+        use crate::policy::sensitive::{DEFAULT_SENSITIVE, DEFAULT_SENSITIVE_TERMS};
+        let codes = match &self.policy.sensitive_codes {
+            Some(codes) => codes.clone(),
+            None => DEFAULT_SENSITIVE
+                .iter()
+                .map(|(s, c)| format!("{s}|{c}"))
+                .collect(),
+        };
+        let terms = match &self.policy.sensitive_terms {
+            Some(terms) => terms.clone(),
+            None => DEFAULT_SENSITIVE_TERMS
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
+        };
+        crate::policy::SensitiveCodes::with_terms(codes, terms)
     }
 
     /// The role table the gateway enforces.
@@ -278,6 +295,45 @@ mod tests {
         assert_eq!(r.gp_practice("y90001").unwrap().deadline_ms, 8_000);
         assert_eq!(r.sole_gp_practice().unwrap().id, "gp-y90001");
         assert_eq!(r.by_id("rr8").unwrap().protocol, Protocol::FhirR4);
+    }
+
+    #[test]
+    fn configured_sensitive_codes_of_any_system_and_terms_replace_the_built_in_lists() {
+        let file = format!(
+            "[policy]\nsensitive_codes = [\"http://read.info/readv2|XaXaX\"]\nsensitive_terms = [\"Pregnancy test\"]\n{FILE}"
+        );
+        let r = Registry::new(toml::from_str(&file).unwrap()).unwrap();
+        let source = r.by_id("rr8").unwrap().reference();
+        let entry = |id: &str, title: &str, system: &str, code: &str| {
+            let mut e = mcr_model::Entry::new(id, source.clone(), title);
+            e.codes = vec![mcr_model::Coding {
+                system: Some(system.into()),
+                code: Some(code.into()),
+                display: None,
+            }];
+            e
+        };
+        let mut sections = vec![mcr_model::Section {
+            kind: mcr_model::SectionKind::Problems,
+            entries: vec![
+                entry(
+                    "read",
+                    "Read-coded item",
+                    "http://read.info/readv2",
+                    "XaXaX",
+                ),
+                entry(
+                    "term",
+                    "Pregnancy test positive",
+                    "http://snomed.info/sct",
+                    "1",
+                ),
+                // The built-in code and term lists no longer apply.
+                entry("hiv", "HIV infection", "http://snomed.info/sct", "86406008"),
+            ],
+        }];
+        assert_eq!(r.sensitive_codes().withhold(&mut sections), 2);
+        assert_eq!(sections[0].entries[0].id, "hiv");
     }
 
     /// Regression: the `[policy]` and `[identity]` sections were once read but not kept.

@@ -1,16 +1,28 @@
 //! Request ids: every request gets a fresh random id, returned in `X-Request-Id`, carried
 //! by its log lines and written into each audit row it causes, so a complaint, a log
 //! line and an audit row can be matched without a token or an NHS number in any of
-//! them. An id a client sends is never trusted or echoed.
+//! them. An id a client sends is never trusted or echoed. The client's address, as the
+//! TCP connection gives it, is kept beside the id for the audit (IHE BALP records it).
 
-use axum::extract::Request;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
+/// What the audit keeps of the request a task is serving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestScope {
+    /// The request id.
+    pub id: String,
+    /// The client's IP address as the TCP connection gave it (a proxy's, behind one).
+    pub client: Option<String>,
+}
+
 tokio::task_local! {
-    static REQUEST_ID: String;
+    static REQUEST: RequestScope;
 }
 
 /// The response header carrying the id.
@@ -18,13 +30,23 @@ pub const HEADER: &str = "x-request-id";
 
 /// The id of the request this task is serving, if any.
 pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    REQUEST.try_with(|r| r.id.clone()).ok()
 }
 
-/// Runs `future` as part of request `id` (for work spawned on another task).
-pub async fn scope<F: std::future::Future>(id: Option<String>, future: F) -> F::Output {
-    match id {
-        Some(id) => REQUEST_ID.scope(id, future).await,
+/// The client address of the request this task is serving, if known.
+pub fn client() -> Option<String> {
+    REQUEST.try_with(|r| r.client.clone()).ok().flatten()
+}
+
+/// The request this task is serving, to carry into work spawned on another task.
+pub fn this_request() -> Option<RequestScope> {
+    REQUEST.try_with(Clone::clone).ok()
+}
+
+/// Runs `future` as part of `request` (for work spawned on another task).
+pub async fn scope<F: std::future::Future>(request: Option<RequestScope>, future: F) -> F::Output {
+    match request {
+        Some(request) => REQUEST.scope(request, future).await,
         None => future.await,
     }
 }
@@ -44,9 +66,17 @@ pub fn new_id() -> String {
 pub async fn assign(mut request: Request, next: Next) -> Response {
     let id = new_id();
     request.headers_mut().remove(HEADER);
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let span = tracing::info_span!("request", id = %id, method = %request.method());
-    let mut response = REQUEST_ID
-        .scope(id.clone(), next.run(request).instrument(span))
+    let scope = RequestScope {
+        id: id.clone(),
+        client,
+    };
+    let mut response = REQUEST
+        .scope(scope, next.run(request).instrument(span))
         .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
@@ -69,8 +99,13 @@ mod tests {
     #[tokio::test]
     async fn the_id_is_visible_inside_its_scope_only() {
         assert_eq!(current(), None);
-        let inside = scope(Some("abc".into()), async { current() }).await;
-        assert_eq!(inside.as_deref(), Some("abc"));
+        let request = RequestScope {
+            id: "abc".into(),
+            client: Some("127.0.0.1".into()),
+        };
+        let inside = scope(Some(request), async { (current(), client()) }).await;
+        assert_eq!(inside.0.as_deref(), Some("abc"));
+        assert_eq!(inside.1.as_deref(), Some("127.0.0.1"));
         assert_eq!(scope(None, async { current() }).await, None);
     }
 }

@@ -501,7 +501,7 @@ async fn every_role_and_relationship_gets_what_the_design_table_says_and_is_audi
         let grant_request = w
             .http
             .post(format!("{}/api/v1/contexts/{ctx}/break-glass", w.base))
-            .json(&json!({"reason": "unconscious in resus, allergy history needed"}));
+            .json(&json!({"code": "emergency-patient-cannot-be-asked", "reason": "unconscious in resus, allergy history needed"}));
         w.check(
             &format!("{role:?}: break the glass"),
             &sub,

@@ -24,6 +24,7 @@ fn fields(user: &str, at: &str) -> AuditFields {
         checkpoint_seq: None,
         checkpoint_hash: None,
         request_id: None,
+        client_addr: None,
     }
 }
 
@@ -89,7 +90,7 @@ async fn export_prune_and_verify_work_from_the_command_line() {
     assert_eq!(event["resourceType"], "AuditEvent");
     assert_eq!(event["outcome"], "0");
     assert_eq!(
-        event["entity"][1]["what"]["identifier"]["value"],
+        event["entity"][0]["what"]["identifier"]["value"],
         "9990000018"
     );
 

@@ -80,7 +80,7 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
     let officer_glass = http
         .post(glass(&officer_ctx))
         .bearer_auth(&officer)
-        .json(&json!({"reason": "curious about the record"}))
+        .json(&json!({"code": "other", "reason": "curious about the record"}))
         .send()
         .await
         .unwrap();
@@ -88,7 +88,7 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
     let no_reason = http
         .post(glass(&ctx))
         .bearer_auth(&doctor)
-        .json(&json!({"reason": "  "}))
+        .json(&json!({"code": "emergency-patient-cannot-be-asked", "reason": "  "}))
         .send()
         .await
         .unwrap();
@@ -97,15 +97,39 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
         no_reason.json::<Value>().await.unwrap()["code"],
         "reason_required"
     );
+    // The kind of need is coded: free text alone, or a code not on the list, is a 400.
+    for body in [
+        json!({"reason": "Unconscious in resus, no history available"}),
+        json!({"code": "curiosity", "reason": "Unconscious in resus, no history available"}),
+    ] {
+        let refused = http
+            .post(glass(&ctx))
+            .bearer_auth(&doctor)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{body}");
+        let error: Value = refused.json().await.unwrap();
+        assert_eq!(error["code"], "invalid_body");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("emergency-patient-cannot-be-asked"),
+            "the refusal lists the codes: {error}"
+        );
+    }
     let granted = http
         .post(glass(&ctx))
         .bearer_auth(&doctor)
-        .json(&json!({"reason": "Unconscious in resus, no history available"}))
+        .json(&json!({"code": "emergency-patient-cannot-be-asked", "reason": "Unconscious in resus, no history available"}))
         .send()
         .await
         .unwrap();
     assert_eq!(granted.status(), 201);
     let grant: Value = granted.json().await.unwrap();
+    assert_eq!(grant["code"], "emergency-patient-cannot-be-asked");
     let grant_id = grant["id"].as_str().unwrap().to_string();
     assert!(grant["expires"].as_str().unwrap() > grant["granted"].as_str().unwrap());
     // Under the grant, the record and the comments open.
@@ -275,7 +299,12 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
     // Break-glass is flagged: the grant with its reason, and the view made under it.
     assert_eq!(
         rows[8].3.as_deref(),
-        Some(format!("{grant_id}: Unconscious in resus, no history available").as_str())
+        Some(
+            format!(
+                "{grant_id}: emergency-patient-cannot-be-asked: Unconscious in resus, no history available"
+            )
+            .as_str()
+        )
     );
     assert!(
         rows[9]

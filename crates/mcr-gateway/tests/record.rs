@@ -498,23 +498,36 @@ async fn a_client_that_goes_away_stops_the_view_and_its_upstream_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sensitive_items_are_withheld_and_counted_never_sent() {
     let r = region(5_000).await;
-    let p = r.patient_where(|p| p.has_sensitive_items());
+    // A patient with a sensitive problem and a GP consultation whose note names it in
+    // free text ("Review of chlamydial infection. …").
+    let seed = r.sim.state.population.seed();
+    let p = r.patient_where(|p| {
+        p.has_sensitive_items()
+            && mcr_sim::gp_record::GpRecord::generate(seed, p)
+                .consultations
+                .iter()
+                .any(|c| {
+                    c.problem.is_some_and(|problem| {
+                        p.problems
+                            .iter()
+                            .any(|x| x.sensitive && x.concept == problem)
+                    })
+                })
+    });
     let (token, ctx) = r.open(&p.nhs_number.as_digits()).await;
     let resp = support::get_record(&r.http, &r.base, &token, &ctx, "application/x-ndjson").await;
     let body = resp.text().await.unwrap();
-    // Coded entries: neither the code nor the coded term is sent. (Free-text notes that
-    // mention a sensitive problem are not yet caught: see the hazard log, H4.)
+    let lower = body.to_lowercase();
+    // Neither the code nor the term is sent: not as a coded entry, and not in the free
+    // text of a consultation note about it.
     for (code, term) in [
-        ("105629000", "Chlamydial infection"),
-        ("52637005", "In vitro fertilization"),
-        ("93461009", "Gender dysphoria"),
-        ("86406008", "Human immunodeficiency virus infection"),
+        ("105629000", "chlamydial infection"),
+        ("52637005", "in vitro fertilization"),
+        ("93461009", "gender dysphoria"),
+        ("86406008", "human immunodeficiency virus infection"),
     ] {
         assert!(!body.contains(code), "code {code} left the gateway");
-        assert!(
-            !body.contains(&format!("\"title\":\"{term}\"")),
-            "{term} left the gateway as an entry"
-        );
+        assert!(!lower.contains(term), "{term} left the gateway");
     }
     let events: Vec<RecordEvent> = body
         .lines()

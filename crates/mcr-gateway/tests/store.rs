@@ -28,6 +28,7 @@ fn row(user: &str, at: &str) -> AuditFields {
         checkpoint_seq: None,
         checkpoint_hash: None,
         request_id: None,
+        client_addr: None,
     }
 }
 
@@ -484,6 +485,7 @@ async fn break_glass_grants_expire_end_with_their_context_and_await_review(t: Te
         user_id: "ae-doctor".into(),
         nhs_number: "9990000018".into(),
         reason: "unconscious patient".into(),
+        reason_code: "emergency-patient-cannot-be-asked".into(),
         granted_ms: 1_000,
         expires_ms: 5_000,
         ended_ms: None,

@@ -34,11 +34,64 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// The coded reason for breaking the glass: the kind of need, which a privacy officer
+/// reviews beside the free-text explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BreakGlassReason {
+    /// An emergency in which the patient cannot be asked (unconscious, confused, absent).
+    EmergencyPatientCannotBeAsked,
+    /// The patient is present and agrees to this access despite their earlier objection.
+    PatientAgreesNow,
+    /// A safeguarding concern: risk of serious harm to the patient or to others.
+    Safeguarding,
+    /// Another reason, which the explanation must give.
+    Other,
+}
+
+impl BreakGlassReason {
+    /// Every code, in the order a form offers them.
+    pub const ALL: [Self; 4] = [
+        Self::EmergencyPatientCannotBeAsked,
+        Self::PatientAgreesNow,
+        Self::Safeguarding,
+        Self::Other,
+    ];
+
+    /// The code as sent and stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::EmergencyPatientCannotBeAsked => "emergency-patient-cannot-be-asked",
+            Self::PatientAgreesNow => "patient-agrees-now",
+            Self::Safeguarding => "safeguarding",
+            Self::Other => "other",
+        }
+    }
+
+    /// The code for `code`, if it is one.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What the code means, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::EmergencyPatientCannotBeAsked => "Emergency: the patient cannot be asked",
+            Self::PatientAgreesNow => "The patient is here and agrees to this access",
+            Self::Safeguarding => "Safeguarding: risk of serious harm to the patient or others",
+            Self::Other => "Another reason (explain below)",
+        }
+    }
+}
+
 /// `POST /api/v1/contexts/{ctx}/break-glass` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BreakGlassRequest {
-    /// Why the emergency override is needed (recorded and reviewed).
+    /// The kind of need (coded).
+    pub code: BreakGlassReason,
+    /// Why the emergency override is needed, in the clinician's words (recorded and
+    /// reviewed).
     pub reason: String,
 }
 
@@ -51,6 +104,8 @@ pub struct GrantView {
     pub user_id: String,
     /// The patient (ten digits), in the body only.
     pub nhs_number: String,
+    /// The coded reason.
+    pub code: BreakGlassReason,
     /// The stated reason.
     pub reason: String,
     /// When it was granted (RFC 3339, UTC).
@@ -103,4 +158,33 @@ pub struct AccessLog {
     /// Pass as `before` for older entries, if there are more.
     #[serde(default)]
     pub next_before: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn break_glass_codes_round_trip_and_an_unknown_code_is_refused() {
+        for code in BreakGlassReason::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.code()));
+            assert_eq!(
+                serde_json::from_str::<BreakGlassReason>(&json).unwrap(),
+                code
+            );
+            assert_eq!(BreakGlassReason::from_code(code.code()), Some(code));
+        }
+        assert!(
+            serde_json::from_str::<BreakGlassRequest>(
+                r#"{"code":"curious","reason":"just looking"}"#
+            )
+            .is_err()
+        );
+        // The code is required: free text alone is not enough.
+        assert!(
+            serde_json::from_str::<BreakGlassRequest>(r#"{"reason":"Unconscious in resus"}"#)
+                .is_err()
+        );
+    }
 }

@@ -12,8 +12,8 @@ pub mod patient;
 pub mod record;
 
 pub use api::{
-    AccessLog, AccessLogEntry, ApiError, BreakGlassRequest, ContextCreated, CreateContextRequest,
-    GrantView, GrantsToReview,
+    AccessLog, AccessLogEntry, ApiError, BreakGlassReason, BreakGlassRequest, ContextCreated,
+    CreateContextRequest, GrantView, GrantsToReview,
 };
 pub use comments::{
     CommentAuthor, CommentView, Comments, EntryRef, MAX_COMMENT_CHARS, NewCommentRequest,

@@ -50,6 +50,7 @@ mod tests {
             checkpoint_seq: None,
             checkpoint_hash: None,
             request_id: None,
+            client_addr: None,
         }
     }
 

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use mcr_model::{BreakGlassRequest, GrantView, GrantsToReview};
+use mcr_model::{BreakGlassReason, BreakGlassRequest, GrantView, GrantsToReview};
 
 use super::access::{self, Rule};
 use super::{AppState, authenticate};
@@ -35,6 +35,9 @@ pub fn grant_view(g: &Grant) -> GrantView {
         id: g.id.clone(),
         user_id: g.user_id.clone(),
         nhs_number: g.nhs_number.clone(),
+        // A code this version does not know (a newer gateway's) reads as `other`; the
+        // free text still says why.
+        code: BreakGlassReason::from_code(&g.reason_code).unwrap_or(BreakGlassReason::Other),
         reason: g.reason.clone(),
         granted: ms_to_audit(g.granted_ms),
         expires: ms_to_audit(g.expires_ms),
@@ -60,9 +63,13 @@ pub async fn grant(
 ) -> Result<(StatusCode, Json<GrantView>), AppError> {
     let access = access::check(&state, &headers, &ctx, RULE).await?;
     let request: BreakGlassRequest = serde_json::from_slice(&body).map_err(|e| {
+        let codes: Vec<&str> = BreakGlassReason::ALL.iter().map(|c| c.code()).collect();
         AppError::bad_request(
             "invalid_body",
-            format!("expected {{\"reason\": \"…\"}}: {e}"),
+            format!(
+                "expected {{\"code\": one of {}, \"reason\": \"…\"}}: {e}",
+                codes.join(", ")
+            ),
         )
     })?;
     let reason = request.reason.trim();
@@ -82,6 +89,7 @@ pub async fn grant(
         user_id: access.claims.sub.clone(),
         nhs_number: access.context.nhs_number.as_digits(),
         reason: reason.to_string(),
+        reason_code: request.code.code().to_string(),
         granted_ms: now,
         expires_ms: now + i64::from(state.break_glass_minutes) * 60_000,
         ended_ms: None,
@@ -96,7 +104,10 @@ pub async fn grant(
             context_id: Some(&grant.context_id),
             action: Action::BreakGlass,
             outcome: Outcome::Allowed,
-            detail: Some(&format!("{}: {}", grant.id, grant.reason)),
+            detail: Some(&format!(
+                "{}: {}: {}",
+                grant.id, grant.reason_code, grant.reason
+            )),
         })
         .await?;
     state.store.grant_break_glass(&grant).await?;

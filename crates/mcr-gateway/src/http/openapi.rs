@@ -143,8 +143,10 @@ pub fn document() -> Value {
                 "Comments": {"type": "object", "required": ["comments", "may_write"], "properties": {
                     "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
                     "last_viewed": {"type": "string", "format": "date-time"}, "may_write": {"type": "boolean"}}},
-                "Grant": {"type": "object", "required": ["id", "user_id", "nhs_number", "reason", "granted", "expires"], "properties": {
-                    "id": {"type": "string"}, "user_id": {"type": "string"}, "nhs_number": {"type": "string"}, "reason": {"type": "string"},
+                "BreakGlassReason": {"type": "string", "enum": mcr_model::BreakGlassReason::ALL.iter().map(|c| c.code()).collect::<Vec<_>>(),
+                    "description": "the kind of need: an emergency in which the patient cannot be asked, the patient present and agreeing, a safeguarding concern, or another reason given in the text"},
+                "Grant": {"type": "object", "required": ["id", "user_id", "nhs_number", "code", "reason", "granted", "expires"], "properties": {
+                    "id": {"type": "string"}, "user_id": {"type": "string"}, "nhs_number": {"type": "string"}, "code": {"$ref": "#/components/schemas/BreakGlassReason"}, "reason": {"type": "string"},
                     "granted": {"type": "string", "format": "date-time"}, "expires": {"type": "string", "format": "date-time"}, "ended": {"type": "string", "format": "date-time"}}},
                 "RecordEvent": {"type": "object", "required": ["event"], "properties": {
                     "event": {"type": "string", "enum": ["patient", "located", "source", "complete", "aborted"]}}},
@@ -199,7 +201,7 @@ pub fn document() -> Value {
             BREAK_GLASS: {"post": {"summary": "clinicians: an emergency override of the patient's dissent, with a reason; time-limited, ends with the context, flagged in the audit and reviewed",
                 "security": [{"user": []}],
                 "parameters": [{"name": "ctx", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "additionalProperties": false, "properties": {"reason": {"type": "string", "minLength": 5, "maxLength": 500}}}}}},
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["code", "reason"], "additionalProperties": false, "properties": {"code": {"$ref": "#/components/schemas/BreakGlassReason"}, "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}}}},
                 "responses": responses(json!({"201": {"description": "granted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Grant"}}}}}), &["400", "401", "403", "404", "503"])}},
             BREAK_GLASS_REVIEWS: {"get": {"summary": "privacy officers: break-glass use awaiting review, oldest first", "security": [{"user": []}],
                 "responses": responses(json!({"200": {"description": "the grants", "content": {"application/json": {"schema": {"type": "object", "required": ["grants"], "properties": {"grants": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}}}}}}), &["401", "403", "503"])}},

@@ -191,7 +191,7 @@ pub async fn get_record(
     // The view's per-source audit rows belong to this request too. The view keeps its
     // slot until its last event is handed over.
     tokio::spawn(crate::request_id::scope(
-        crate::request_id::current(),
+        crate::request_id::this_request(),
         async move {
             run(view, tx).await;
             drop(slot);

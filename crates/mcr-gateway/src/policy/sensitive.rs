@@ -1,6 +1,11 @@
 //! Sensitive items: a configurable list of codes (sexual health, fertility treatment,
 //! gender identity, HIV …) whose entries are withheld at the gateway and counted per
 //! source as withheld — neither their text nor their codes leave it.
+//!
+//! Free text is withheld too: an entry whose text mentions one of the answer's own
+//! sensitive coded entries (a consultation note "Review of chlamydial infection" beside
+//! the coded problem), or one of a configurable list of sensitive terms, is withheld and
+//! counted like a coded one. Matching is whole words, ignoring case.
 
 use std::collections::HashSet;
 
@@ -17,10 +22,38 @@ pub const DEFAULT_SENSITIVE: &[(&str, &str)] = &[
     (SNOMED, "86406008"),  // Human immunodeficiency virus infection
 ];
 
-/// The codes whose entries are withheld.
+/// The default sensitive terms: free text mentioning any of them is withheld. Terms are
+/// whole words or phrases, matched ignoring case (so `hiv` does not match `archive`).
+pub const DEFAULT_SENSITIVE_TERMS: &[&str] = &[
+    "chlamydia",
+    "chlamydial",
+    "gonorrhoea",
+    "gonorrhea",
+    "syphilis",
+    "sexually transmitted",
+    "genitourinary medicine",
+    "hiv",
+    "human immunodeficiency virus",
+    "in vitro fertilisation",
+    "in vitro fertilization",
+    "ivf",
+    "hfea",
+    "gender dysphoria",
+    "gender identity",
+    "gender reassignment",
+    "termination of pregnancy",
+];
+
+/// The shortest phrase matched in free text: a coded entry's title shorter than this
+/// (an abbreviation) is too likely to occur by chance to withhold on.
+const MIN_PHRASE_CHARS: usize = 3;
+
+/// The codes and terms whose entries are withheld.
 #[derive(Debug, Clone)]
 pub struct SensitiveCodes {
     codes: HashSet<(String, String)>,
+    /// Lower-case phrases.
+    terms: Vec<String>,
 }
 
 impl Default for SensitiveCodes {
@@ -30,8 +63,21 @@ impl Default for SensitiveCodes {
 }
 
 impl SensitiveCodes {
-    /// From `system|code` strings.
+    /// From `system|code` strings, with the default terms.
     pub fn new(codes: impl IntoIterator<Item = String>) -> Self {
+        Self::with_terms(codes, DEFAULT_SENSITIVE_TERMS.iter().map(|t| t.to_string()))
+    }
+
+    /// From `system|code` strings and free-text terms.
+    pub fn with_terms(
+        codes: impl IntoIterator<Item = String>,
+        terms: impl IntoIterator<Item = String>,
+    ) -> Self {
+        let terms = terms
+            .into_iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| t.chars().count() >= MIN_PHRASE_CHARS)
+            .collect();
         let codes = codes
             .into_iter()
             .filter_map(|sc| {
@@ -42,7 +88,7 @@ impl SensitiveCodes {
                 ))
             })
             .collect();
-        Self { codes }
+        Self { codes, terms }
     }
 
     /// Whether any of the entry's codings is sensitive.
@@ -56,17 +102,71 @@ impl SensitiveCodes {
         })
     }
 
-    /// Removes sensitive entries from `sections`; returns how many were withheld.
+    /// Removes sensitive entries from `sections` (one source's answer): coded ones, and
+    /// those whose text mentions a coded one's name or a sensitive term. Returns how many
+    /// were withheld.
     pub fn withhold(&self, sections: &mut Vec<Section>) -> u32 {
+        // The names the answer's own sensitive entries go by, as phrases to look for.
+        let mut phrases = self.terms.clone();
+        for entry in sections.iter().flat_map(|s| &s.entries) {
+            if self.is_sensitive(entry) {
+                let names = std::iter::once(entry.title.as_str())
+                    .chain(entry.codes.iter().filter_map(|c| c.display.as_deref()));
+                for name in names {
+                    let name = name.trim().to_lowercase();
+                    if name.chars().count() >= MIN_PHRASE_CHARS && !phrases.contains(&name) {
+                        phrases.push(name);
+                    }
+                }
+            }
+        }
         let mut withheld = 0;
         for section in sections.iter_mut() {
             let before = section.entries.len();
-            section.entries.retain(|e| !self.is_sensitive(e));
+            section
+                .entries
+                .retain(|e| !self.is_sensitive(e) && !mentions_any(e, &phrases));
             withheld += (before - section.entries.len()) as u32;
         }
         sections.retain(|s| !s.entries.is_empty());
         withheld
     }
+}
+
+/// Whether any of the entry's text (title, detail, value, narrative, code displays)
+/// mentions one of `phrases` (lower case) as whole words.
+fn mentions_any(entry: &Entry, phrases: &[String]) -> bool {
+    let texts = [
+        Some(entry.title.as_str()),
+        entry.detail.as_deref(),
+        entry.value.as_deref(),
+        entry.narrative.as_deref(),
+    ];
+    texts
+        .into_iter()
+        .flatten()
+        .chain(entry.codes.iter().filter_map(|c| c.display.as_deref()))
+        .any(|text| {
+            let text = text.to_lowercase();
+            phrases.iter().any(|p| contains_words(&text, p))
+        })
+}
+
+/// Whether `phrase` occurs in `text` with no letter or digit either side.
+fn contains_words(text: &str, phrase: &str) -> bool {
+    let mut from = 0;
+    while let Some(at) = text[from..].find(phrase) {
+        let start = from + at;
+        let end = start + phrase.len();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            return true;
+        }
+        // Past this occurrence's first character.
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 #[cfg(test)]
@@ -89,6 +189,99 @@ mod tests {
             display: None,
         }];
         e
+    }
+
+    fn note(id: &str, title: &str, detail: Option<&str>) -> Entry {
+        let mut e = entry(id);
+        e.codes.clear();
+        e.title = title.into();
+        e.detail = detail.map(Into::into);
+        e
+    }
+
+    #[test]
+    fn notes_that_mention_the_answers_sensitive_problem_are_withheld_with_it() {
+        // The coded problem, and a consultation that names it only in free text.
+        let mut problem = entry("105629000");
+        problem.title = "Chlamydial infection".into();
+        let mut sections = vec![
+            Section {
+                kind: SectionKind::Problems,
+                entries: vec![problem, entry("38341003")],
+            },
+            Section {
+                kind: SectionKind::Encounters,
+                entries: vec![
+                    note(
+                        "c1",
+                        "Face to face consultation",
+                        Some("Review of chlamydial infection. Advised."),
+                    ),
+                    note(
+                        "c2",
+                        "Face to face consultation",
+                        Some("Review of asthma. Inhaler technique checked."),
+                    ),
+                    note("c3", "Telephone", Some("CHLAMYDIAL INFECTION follow-up")),
+                ],
+            },
+        ];
+        // No configured terms: only the answer's own coded problem's name is looked for.
+        let codes = SensitiveCodes::with_terms(
+            DEFAULT_SENSITIVE.iter().map(|(s, c)| format!("{s}|{c}")),
+            Vec::<String>::new(),
+        );
+        assert_eq!(codes.withhold(&mut sections), 3);
+        let left: Vec<&str> = sections
+            .iter()
+            .flat_map(|s| &s.entries)
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(left, ["38341003", "c2"]);
+    }
+
+    #[test]
+    fn configured_terms_match_whole_words_ignoring_case_anywhere_in_the_text() {
+        let codes = SensitiveCodes::default();
+        let mut narrative = note("n1", "Discharge summary", None);
+        narrative.narrative = Some("<p>Known <b>HIV</b> on treatment</p>".into());
+        let mut sections = vec![Section {
+            kind: SectionKind::Documents,
+            entries: vec![
+                narrative,
+                note(
+                    "n2",
+                    "Letter",
+                    Some("Scanned to the archive; shivering overnight"),
+                ),
+                note("n3", "Referral", Some("Referred to IVF clinic")),
+                note(
+                    "n4",
+                    "Letter",
+                    Some("Seen in sexual health clinic: gonorrhoea treated"),
+                ),
+                note("n5", "Letter", Some("Hearing aids fitted")),
+            ],
+        }];
+        assert_eq!(codes.withhold(&mut sections), 3);
+        let left: Vec<&str> = sections[0].entries.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            left,
+            ["n2", "n5"],
+            "'hiv' inside 'archive' or 'shivering' is not a match"
+        );
+    }
+
+    #[test]
+    fn whole_word_matching_handles_repeats_and_non_ascii_text() {
+        assert!(contains_words("hivx and hiv", "hiv"));
+        assert!(!contains_words("hivx and xhiv", "hiv"));
+        assert!(contains_words("é hiv é", "hiv"));
+        assert!(!contains_words("éhiv", "hiv"));
+        assert!(contains_words(
+            "(in vitro fertilisation)",
+            "in vitro fertilisation"
+        ));
     }
 
     #[test]

@@ -79,6 +79,10 @@ pub struct AuditFields {
     /// older rows keep their hashes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The client's IP address as the connection gave it (absent for older rows and
+    /// for rows no request caused); left out of the canonical form when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_addr: Option<String>,
 }
 
 impl AuditFields {
@@ -103,6 +107,7 @@ impl AuditFields {
             checkpoint_seq: None,
             checkpoint_hash: None,
             request_id: crate::request_id::current(),
+            client_addr: crate::request_id::client(),
         }
     }
 }
@@ -229,6 +234,8 @@ pub struct Grant {
     pub nhs_number: String,
     /// The stated reason.
     pub reason: String,
+    /// The coded reason (`BreakGlassReason::code`).
+    pub reason_code: String,
     /// Granted (ms).
     pub granted_ms: i64,
     /// Expires (ms).

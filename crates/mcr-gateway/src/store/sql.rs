@@ -22,18 +22,20 @@ use crate::audit::chain::{GENESIS, row_hash};
 /// Key of the PostgreSQL advisory lock that serialises audit chain writers.
 pub const CHAIN_LOCK_KEY: i64 = 0x6d63_725f_6175_6474; // "mcr_audt"
 
-/// Rows per multi-row audit `INSERT`: 15 parameters each keeps a statement well inside
-/// both engines' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+/// Rows per multi-row audit `INSERT`: [`AUDIT_PARAMS`] parameters each keeps a statement
+/// well inside both engines' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
 const INSERT_CHUNK: usize = 128;
+/// Parameters per audit row: one per column of [`AUDIT_COLUMNS`].
+const AUDIT_PARAMS: usize = 16;
 /// The chain's head: the newest row's sequence number and hash.
 const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 const AUDIT_COLUMNS: &str = "seq, at, user_id, user_role, org_ods, nhs_number, context_id, action, outcome, \
-     detail, checkpoint_seq, checkpoint_hash, prev_hash, hash, request_id";
+     detail, checkpoint_seq, checkpoint_hash, prev_hash, hash, request_id, client_addr";
 const CONTEXT_COLUMNS: &str = "id, user_id, nhs_number, reason, created_ms, last_used_ms";
 const COMMENT_COLUMNS: &str = "id, nhs_number, entry_source, entry_id, author_id, author_name, author_role, \
      author_org, body, created_ms, idempotency_key, retracted_ms";
 const GRANT_COLUMNS: &str = "id, context_id, user_id, nhs_number, reason, granted_ms, expires_ms, ended_ms, \
-     reviewed_by, reviewed_ms";
+     reviewed_by, reviewed_ms, reason_code";
 
 /// How long a pooled connection may sit idle before it is pinged on its way out of the
 /// pool.
@@ -99,6 +101,7 @@ fn audit_row(r: &AnyRow) -> Result<AuditRow, sqlx::Error> {
             checkpoint_seq: r.try_get("checkpoint_seq")?,
             checkpoint_hash: r.try_get("checkpoint_hash")?,
             request_id: r.try_get("request_id")?,
+            client_addr: r.try_get("client_addr")?,
         },
         prev_hash: r.try_get("prev_hash")?,
         hash: r.try_get("hash")?,
@@ -148,6 +151,7 @@ fn grant(r: &AnyRow) -> Result<Grant, sqlx::Error> {
         ended_ms: r.try_get("ended_ms")?,
         reviewed_by: r.try_get("reviewed_by")?,
         reviewed_ms: r.try_get("reviewed_ms")?,
+        reason_code: r.try_get("reason_code")?,
     })
 }
 
@@ -213,8 +217,9 @@ impl SqlStore {
         for chunk in out.chunks(INSERT_CHUNK) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    let params: Vec<String> =
-                        (1..=15).map(|c| format!("${}", i * 15 + c)).collect();
+                    let params: Vec<String> = (1..=AUDIT_PARAMS)
+                        .map(|c| format!("${}", i * AUDIT_PARAMS + c))
+                        .collect();
                     format!("({})", params.join(", "))
                 })
                 .collect();
@@ -240,7 +245,8 @@ impl SqlStore {
                     .bind(&f.checkpoint_hash)
                     .bind(&row.prev_hash)
                     .bind(&row.hash)
-                    .bind(&f.request_id);
+                    .bind(&f.request_id)
+                    .bind(&f.client_addr);
             }
             query.execute(&mut **tx).await?;
         }
@@ -662,7 +668,7 @@ impl Store for SqlStore {
 
     async fn grant_break_glass(&self, g: &Grant) -> Result<(), StoreError> {
         sqlx::query(&format!(
-            "INSERT INTO break_glass ({GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            "INSERT INTO break_glass ({GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ))
         .bind(&g.id)
         .bind(&g.context_id)
@@ -674,6 +680,7 @@ impl Store for SqlStore {
         .bind(g.ended_ms)
         .bind(&g.reviewed_by)
         .bind(g.reviewed_ms)
+        .bind(&g.reason_code)
         .execute(&self.pool)
         .await?;
         Ok(())
