@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 
+/// How long a break-glass grant lasts unless configured: four hours.
+pub const DEFAULT_BREAK_GLASS_MINUTES: u32 = 240;
+
 /// Everything the gateway needs to start.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -76,8 +79,9 @@ pub struct Config {
     /// The most comments one user may post in a minute.
     #[arg(long, env = "MCR_COMMENTS_PER_MINUTE", default_value_t = 30)]
     pub comments_per_minute: u32,
-    /// How long a break-glass grant lasts (it also ends with its context).
-    #[arg(long, env = "MCR_BREAK_GLASS_MINUTES", default_value_t = 60)]
+    /// How long a break-glass grant lasts (it also ends with its context); four hours
+    /// by default, as the identity issue asks.
+    #[arg(long, env = "MCR_BREAK_GLASS_MINUTES", default_value_t = DEFAULT_BREAK_GLASS_MINUTES)]
     pub break_glass_minutes: u32,
     /// Host EPR origins allowed to embed the panel (CORS and `frame-ancestors`), comma
     /// separated, e.g. `https://epr.example.nhs.uk`. None by default.
@@ -119,7 +123,7 @@ impl Config {
             view_queue_wait_ms: 10_000,
             context_idle_minutes: 15,
             comments_per_minute: 30,
-            break_glass_minutes: 60,
+            break_glass_minutes: DEFAULT_BREAK_GLASS_MINUTES,
             allowed_origins: vec![],
             demo_control_url: None,
             portal_client_id: "mcr-portal".into(),

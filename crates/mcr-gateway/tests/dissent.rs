@@ -131,7 +131,15 @@ async fn a_privacy_officer_records_and_lifts_dissent_and_clinicians_are_refused_
     let grant: Value = granted.json().await.unwrap();
     assert_eq!(grant["code"], "emergency-patient-cannot-be-asked");
     let grant_id = grant["id"].as_str().unwrap().to_string();
-    assert!(grant["expires"].as_str().unwrap() > grant["granted"].as_str().unwrap());
+    // It lasts four hours by default (or until the context ends).
+    let at = |field: &str| {
+        time::OffsetDateTime::parse(
+            grant[field].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    assert_eq!(at("expires") - at("granted"), time::Duration::hours(4));
     // Under the grant, the record and the comments open.
     assert_eq!(
         support::get_record(&http, &base, &doctor, &ctx, "application/json")

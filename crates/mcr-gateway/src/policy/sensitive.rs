@@ -14,12 +14,18 @@ use mcr_model::{Entry, Section};
 /// SNOMED CT's system URI.
 pub const SNOMED: &str = "http://snomed.info/sct";
 
-/// The default sensitive codes (SNOMED CT concepts).
+/// Read Version 3 (CTV3)'s system URI.
+pub const CTV3: &str = "http://read.info/ctv3";
+
+/// The default sensitive codes: SNOMED CT concepts, and Read CTV3 codes for HIV from
+/// OpenSAFELY's HIV codelist (2020-07-13). A region sets its own full list.
 pub const DEFAULT_SENSITIVE: &[(&str, &str)] = &[
     (SNOMED, "105629000"), // Chlamydial infection
     (SNOMED, "52637005"),  // In vitro fertilization
     (SNOMED, "93461009"),  // Gender dysphoria
     (SNOMED, "86406008"),  // Human immunodeficiency virus infection
+    (CTV3, "A788."),       // (AIDS) or (HIV infection)
+    (CTV3, "43C3."),       // HIV positive
 ];
 
 /// The default sensitive terms: free text mentioning any of them is withheld. Terms are
@@ -282,6 +288,19 @@ mod tests {
             "(in vitro fertilisation)",
             "in vitro fertilisation"
         ));
+    }
+
+    #[test]
+    fn read_coded_entries_are_withheld_by_default_too() {
+        let mut e = entry("x");
+        e.codes[0].system = Some(CTV3.into());
+        e.codes[0].code = Some("A788.".into());
+        assert!(SensitiveCodes::default().is_sensitive(&e));
+        e.codes[0].code = Some("A788".into());
+        assert!(
+            !SensitiveCodes::default().is_sensitive(&e),
+            "the dot is part of the code"
+        );
     }
 
     #[test]
