@@ -203,6 +203,14 @@ async function loadAccessLog() {
   $('access-log').tBodies[0].replaceWith(body);
 }
 
+// The coded reasons for breaking the glass (mcr_model::BreakGlassReason).
+const GLASS_REASONS = {
+  'emergency-patient-cannot-be-asked': 'Emergency: the patient cannot be asked',
+  'patient-agrees-now': 'The patient is here and agrees to this access',
+  safeguarding: 'Safeguarding: risk of serious harm to the patient or others',
+  other: 'Another reason',
+};
+
 async function loadReviews() {
   const response = await gateway('GET', '/api/v1/break-glass');
   const body = $('reviews').tBodies[0];
@@ -215,7 +223,7 @@ async function loadReviews() {
     cell(row, new Date(g.granted).toLocaleString('en-GB'));
     cell(row, g.user_id);
     cell(row, g.nhs_number.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3'));
-    cell(row, g.reason);
+    cell(row, `${GLASS_REASONS[g.code] ?? g.code}: ${g.reason}`);
     cell(row, g.ended ? new Date(g.ended).toLocaleString('en-GB') : 'still in force');
     const button = document.createElement('button');
     button.type = 'button';

@@ -271,6 +271,7 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
                                     message,
                                 ),
                                 sections: vec![],
+                                related: vec![],
                             },
                             None,
                         )
@@ -278,7 +279,7 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
                 };
                 let mut result = result;
                 // Sensitive items never leave the gateway; the source's status counts them.
-                result.status.withheld += sensitive.withhold(&mut result.sections);
+                result.status.withheld += sensitive.withhold(&mut result.sections, &result.related);
                 // Then the reader's dataset: what it leaves out is not part of this view.
                 if let Some(dataset) = &dataset {
                     dataset.apply(&mut result.sections);

@@ -221,3 +221,70 @@ fn raw_count(bundle: &Value, types: &[&str]) -> usize {
         })
         .count()
 }
+
+/// Regression for hazard H4: what a practice records against a sensitive problem (its
+/// related clinical content, the consultation topics about it and their category lists,
+/// the medicine prescribed for it) is withheld with the problem. The ids below were read
+/// by hand from the fixture (less its stray DocumentReference), with URTI (SNOMED CT 54150009) standing in for a sensitive
+/// code.
+#[test]
+fn what_the_practice_linked_to_a_sensitive_problem_is_withheld_with_it() {
+    let Some(dir) = fixtures_dir() else {
+        return;
+    };
+    let file = "correctPatientStructuredRecordResponseNormal.json";
+    let text = render(&std::fs::read_to_string(dir.join(file)).unwrap(), REQUESTED);
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    // The file's one DocumentReference names another patient, which refuses the whole
+    // answer (see the table above); without it the rest can be read.
+    value["entry"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| e["resource"]["resourceType"] != "DocumentReference");
+    let mut answer = normalise(&value, &NhsNumber::parse(REQUESTED).unwrap(), &source()).unwrap();
+    let ids = |sections: &[mcr_model::Section]| -> Vec<String> {
+        sections
+            .iter()
+            .flat_map(|s| &s.entries)
+            .map(|e| e.id.clone())
+            .collect()
+    };
+    let before = ids(&answer.sections);
+    let withheld_ids = [
+        "Problem-D-URTI",
+        // Its topic's history category list (the fifth only through the list).
+        "Consultation1-Topic4-Category-History-Observation-1",
+        "Consultation1-Topic4-Category-History-Observation-4",
+        "Consultation1-Topic4-Category-History-Observation-5",
+        // The MedicationStatement based on the plan's MedicationRequest.
+        "d806d0aa-a2c7-4a4b-9121-e80e04c20693",
+    ];
+    let kept_ids = [
+        "Problem-B-Swollen-Legs",
+        "Consultation1-Topic2-Category-Examination-Observation-1",
+        "9",
+    ];
+    for id in withheld_ids.iter().chain(&kept_ids) {
+        assert!(
+            before.iter().any(|b| b == id),
+            "{id} is an entry before withholding"
+        );
+    }
+    let sensitive = mcr_gateway::policy::SensitiveCodes::with_terms(
+        ["http://snomed.info/sct|54150009".to_string()],
+        Vec::<String>::new(),
+    );
+    let withheld = sensitive.withhold(&mut answer.sections, &answer.related);
+    let after = ids(&answer.sections);
+    for id in withheld_ids {
+        assert!(!after.iter().any(|a| a == id), "{id} was withheld");
+    }
+    for id in kept_ids {
+        assert!(after.iter().any(|a| a == id), "{id} is unrelated and kept");
+    }
+    assert_eq!(
+        withheld as usize,
+        before.len() - after.len(),
+        "every removal counted"
+    );
+}

@@ -6,6 +6,7 @@ use mcr_model::{NhsNumber, SourceRef};
 use serde_json::Value;
 
 use super::fhir::{demographics, refers_to_another_patient};
+use super::links;
 use super::resources::{Index, Options, sections};
 use crate::sources::{SourceAnswer, SourceError};
 
@@ -38,5 +39,6 @@ pub fn normalise(
     );
     answer.sections = sections;
     answer.entered_in_error = entered_in_error;
+    answer.related = links::related(resources.iter());
     Ok(answer)
 }

@@ -10,6 +10,7 @@ use mcr_model::{NhsNumber, PracticeRef, SourceRef};
 use serde_json::Value;
 
 use super::fhir::{as_list, demographics, identifier, refers_to_another_patient, text};
+use super::links;
 use super::resources::{Index, Options, sections};
 use crate::sources::{SourceAnswer, SourceError};
 
@@ -72,6 +73,7 @@ pub fn normalise(
     );
     answer.sections = sections;
     answer.entered_in_error = entered_in_error;
+    answer.related = links::related(resources.iter().copied());
     let mut warnings: Vec<String> = resources
         .iter()
         .filter(|r| r["resourceType"] == "List")

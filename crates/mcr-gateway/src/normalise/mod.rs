@@ -13,4 +13,5 @@ pub mod fhir;
 pub mod fhir_r4;
 pub mod gpconnect;
 pub mod html;
+pub mod links;
 pub mod resources;

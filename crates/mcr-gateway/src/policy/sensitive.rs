@@ -108,14 +108,23 @@ impl SensitiveCodes {
         })
     }
 
-    /// Removes sensitive entries from `sections` (one source's answer): coded ones, and
-    /// those whose text mentions a coded one's name or a sensitive term. Returns how many
-    /// were withheld.
-    pub fn withhold(&self, sections: &mut Vec<Section>) -> u32 {
-        // The names the answer's own sensitive entries go by, as phrases to look for.
+    /// Removes sensitive entries from `sections` (one source's answer): coded ones, those
+    /// the source links to a coded one (`related`: `(problem id, entry id)` pairs, from
+    /// [`crate::normalise::links`]), and those whose text mentions a coded one's name or
+    /// a sensitive term. Returns how many were withheld.
+    pub fn withhold(&self, sections: &mut Vec<Section>, related: &[(String, String)]) -> u32 {
+        // The names the answer's own sensitive entries go by, as phrases to look for, and
+        // the entries linked to them.
         let mut phrases = self.terms.clone();
+        let mut linked: HashSet<&str> = HashSet::new();
         for entry in sections.iter().flat_map(|s| &s.entries) {
             if self.is_sensitive(entry) {
+                linked.extend(
+                    related
+                        .iter()
+                        .filter(|(problem, _)| *problem == entry.id)
+                        .map(|(_, item)| item.as_str()),
+                );
                 let names = std::iter::once(entry.title.as_str())
                     .chain(entry.codes.iter().filter_map(|c| c.display.as_deref()));
                 for name in names {
@@ -129,9 +138,11 @@ impl SensitiveCodes {
         let mut withheld = 0;
         for section in sections.iter_mut() {
             let before = section.entries.len();
-            section
-                .entries
-                .retain(|e| !self.is_sensitive(e) && !mentions_any(e, &phrases));
+            section.entries.retain(|e| {
+                !self.is_sensitive(e)
+                    && !linked.contains(e.id.as_str())
+                    && !mentions_any(e, &phrases)
+            });
             withheld += (before - section.entries.len()) as u32;
         }
         sections.retain(|s| !s.entries.is_empty());
@@ -237,13 +248,50 @@ mod tests {
             DEFAULT_SENSITIVE.iter().map(|(s, c)| format!("{s}|{c}")),
             Vec::<String>::new(),
         );
-        assert_eq!(codes.withhold(&mut sections), 3);
+        assert_eq!(codes.withhold(&mut sections, &[]), 3);
         let left: Vec<&str> = sections
             .iter()
             .flat_map(|s| &s.entries)
             .map(|e| e.id.as_str())
             .collect();
         assert_eq!(left, ["38341003", "c2"]);
+    }
+
+    #[test]
+    fn entries_the_source_links_to_a_sensitive_problem_are_withheld_with_it() {
+        // An antiretroviral names no condition, but the practice recorded it against the
+        // problem; a link from an ordinary problem withholds nothing.
+        let mut sections = vec![
+            Section {
+                kind: SectionKind::Problems,
+                entries: vec![entry("86406008"), entry("38341003")],
+            },
+            Section {
+                kind: SectionKind::Medications,
+                entries: vec![
+                    note(
+                        "ms-arv",
+                        "Emtricitabine 200mg / Tenofovir 245mg tablets",
+                        None,
+                    ),
+                    note("ms-amlo", "Amlodipine 5mg tablets", None),
+                ],
+            },
+        ];
+        let related = [
+            ("86406008".to_string(), "ms-arv".to_string()),
+            ("38341003".to_string(), "ms-amlo".to_string()),
+        ];
+        assert_eq!(
+            SensitiveCodes::default().withhold(&mut sections, &related),
+            2
+        );
+        let left: Vec<&str> = sections
+            .iter()
+            .flat_map(|s| &s.entries)
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(left, ["38341003", "ms-amlo"]);
     }
 
     #[test]
@@ -269,7 +317,7 @@ mod tests {
                 note("n5", "Letter", Some("Hearing aids fitted")),
             ],
         }];
-        assert_eq!(codes.withhold(&mut sections), 3);
+        assert_eq!(codes.withhold(&mut sections, &[]), 3);
         let left: Vec<&str> = sections[0].entries.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(
             left,
@@ -309,7 +357,7 @@ mod tests {
             kind: SectionKind::Problems,
             entries: vec![entry("105629000"), entry("38341003"), entry("86406008")],
         }];
-        assert_eq!(SensitiveCodes::default().withhold(&mut sections), 2);
+        assert_eq!(SensitiveCodes::default().withhold(&mut sections, &[]), 2);
         assert_eq!(sections[0].entries.len(), 1);
         assert_eq!(sections[0].entries[0].id, "38341003");
     }

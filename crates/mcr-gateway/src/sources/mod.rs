@@ -98,6 +98,8 @@ pub struct SourceAnswer {
     pub withheld: u32,
     /// Entries marked entered-in-error (dropped).
     pub entered_in_error: u32,
+    /// `(problem id, related entry id)` links, for withholding ([`crate::normalise::links`]).
+    pub related: Vec<(String, String)>,
 }
 
 /// One source's result for one view.
@@ -107,6 +109,8 @@ pub struct SourceResult {
     pub status: SourceStatus,
     /// Its entries (empty unless it answered).
     pub sections: Vec<Section>,
+    /// `(problem id, related entry id)` links among them (never sent).
+    pub related: Vec<(String, String)>,
 }
 
 /// A configured source, ready to be asked.
@@ -180,6 +184,7 @@ impl Source {
                     SourceResult {
                         status,
                         sections: answer.sections,
+                        related: answer.related,
                     },
                     answer.patient,
                 )
@@ -200,6 +205,7 @@ impl Source {
         SourceResult {
             status: SourceStatus::new(self.reference.clone(), state, None, Some(message)),
             sections: vec![],
+            related: vec![],
         }
     }
 }
