@@ -78,8 +78,16 @@ fn last_of_each_pointer(pointers: &[Pointer]) -> Vec<&Pointer> {
 }
 
 /// A store over a sqlx `Any` pool.
+///
+/// Writes go through `writer`: on PostgreSQL the same pool, on SQLite a pool of one
+/// connection. SQLite has one write lock per database; writers on several connections
+/// meet it as `SQLITE_BUSY` and retry on the busy handler's sleeps (1, 2, 5, 10 … ms),
+/// which put those sleeps in front of audit commits. One writing connection makes them
+/// wait their turn in the pool's queue instead, for no longer than the writes before
+/// them take. Reads use `pool` (WAL readers never wait for the writer).
 pub struct SqlStore {
     pool: AnyPool,
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -161,9 +169,23 @@ fn rows<T>(
 }
 
 impl SqlStore {
-    /// A store over `pool`, which runs on `backend`.
+    /// A store over `pool`, which runs on `backend`, reading and writing through it.
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend }
+        Self {
+            writer: pool.clone(),
+            pool,
+            backend,
+        }
+    }
+
+    /// A store that reads through `pool` and writes through `writer` (SQLite's one
+    /// writing connection).
+    pub fn with_writer(pool: AnyPool, writer: AnyPool, backend: Backend) -> Self {
+        Self {
+            pool,
+            writer,
+            backend,
+        }
     }
 
     /// The pool, for tools and tests.
@@ -174,9 +196,9 @@ impl SqlStore {
     /// Opens a transaction holding the audit chain's write lock.
     async fn begin_chain(&self) -> Result<Transaction<'static, Any>, StoreError> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(CHAIN_LOCK_KEY)
                     .execute(&mut *tx)
@@ -321,7 +343,7 @@ impl Store for SqlStore {
     }
 
     async fn write_anchor(&self, at: &str) -> Result<Option<Anchor>, StoreError> {
-        let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&self.pool).await?;
+        let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&self.writer).await?;
         let Some((seq, hash)) = head else {
             return Ok(None);
         };
@@ -329,7 +351,7 @@ impl Store for SqlStore {
             .bind(seq)
             .bind(&hash)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(Some(Anchor { seq, hash }))
     }
@@ -395,7 +417,7 @@ impl Store for SqlStore {
         .bind(&ctx.reason)
         .bind(ctx.created_ms)
         .bind(ctx.last_used_ms)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -426,7 +448,7 @@ impl Store for SqlStore {
             )
             .bind(now_ms)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
             ctx.last_used_ms = now_ms;
         }
@@ -440,7 +462,7 @@ impl Store for SqlStore {
         .bind(now_ms)
         .bind(id)
         .bind(user)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -479,7 +501,7 @@ impl Store for SqlStore {
         .bind(&c.body)
         .bind(c.created_ms)
         .bind(&c.idempotency_key)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         let stored = sqlx::query(&format!(
             "SELECT {COMMENT_COLUMNS} FROM comments WHERE author_id = $1 AND idempotency_key = $2"
@@ -546,7 +568,7 @@ impl Store for SqlStore {
         .bind(id)
         .bind(author_id)
         .bind(nhs_number)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -555,7 +577,7 @@ impl Store for SqlStore {
         // One statement per chunk of rows rather than one per row: a source's bulk
         // publish of 10,000 pointers is then 40 round trips, not 10,000.
         let pointers = last_of_each_pointer(pointers);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for chunk in pointers.chunks(POINTERS_PER_INSERT) {
             let mut sql = String::from(
                 "INSERT INTO locator_pointers (nhs_number, source_id, updated_ms) VALUES ",
@@ -588,7 +610,7 @@ impl Store for SqlStore {
         source_id: &str,
         nhs_numbers: &[String],
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let mut removed = 0;
         for nhs in nhs_numbers {
             removed += sqlx::query(
@@ -631,7 +653,7 @@ impl Store for SqlStore {
         .bind(&d.recorded_by)
         .bind(&d.reason)
         .bind(d.recorded_ms)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -639,7 +661,7 @@ impl Store for SqlStore {
     async fn lift_dissent(&self, nhs_number: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM dissent WHERE nhs_number = $1")
             .bind(nhs_number)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -674,7 +696,7 @@ impl Store for SqlStore {
         .bind(g.ended_ms)
         .bind(&g.reviewed_by)
         .bind(g.reviewed_ms)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -701,7 +723,7 @@ impl Store for SqlStore {
         )
         .bind(now_ms)
         .bind(context_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected())
     }
@@ -725,7 +747,7 @@ impl Store for SqlStore {
             .bind(reviewer)
             .bind(now_ms)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
