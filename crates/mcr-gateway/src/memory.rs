@@ -27,8 +27,8 @@ pub fn return_freed_memory_promptly() -> bool {
     // table (atomics); any option number is accepted, and the number is checked against
     // its known default before anything is written.
     unsafe {
-        let default = i64::from(libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY))
-            == DEFAULT_PURGE_DELAY;
+        let default =
+            i64::from(libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY)) == DEFAULT_PURGE_DELAY;
         if default {
             libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS as _);
         }

@@ -27,6 +27,9 @@ pub const CHAIN_LOCK_KEY: i64 = 0x6d63_725f_6175_6474; // "mcr_audt"
 const INSERT_CHUNK: usize = 128;
 /// The chain's head: the newest row's sequence number and hash.
 const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+/// Records a head as an anchor (once per sequence number).
+const INSERT_ANCHOR: &str =
+    "INSERT INTO audit_anchors (seq, hash, at) VALUES ($1, $2, $3) ON CONFLICT (seq) DO NOTHING";
 const AUDIT_COLUMNS: &str = "seq, at, user_id, user_role, org_ods, nhs_number, context_id, action, outcome, \
      detail, checkpoint_seq, checkpoint_hash, prev_hash, hash, request_id";
 const CONTEXT_COLUMNS: &str = "id, user_id, nhs_number, reason, created_ms, last_used_ms";
@@ -288,6 +291,25 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn append_audit_anchored(
+        &self,
+        rows: Vec<AuditFields>,
+        at: &str,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let mut tx = self.begin_chain().await?;
+        let out = Self::chain_in(&mut tx, rows).await?;
+        if let Some(head) = out.last() {
+            sqlx::query(INSERT_ANCHOR)
+                .bind(head.seq)
+                .bind(&head.hash)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
     async fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         let found = sqlx::query(&format!(
             "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"
@@ -347,7 +369,7 @@ impl Store for SqlStore {
         let Some((seq, hash)) = head else {
             return Ok(None);
         };
-        sqlx::query("INSERT INTO audit_anchors (seq, hash, at) VALUES ($1, $2, $3) ON CONFLICT (seq) DO NOTHING")
+        sqlx::query(INSERT_ANCHOR)
             .bind(seq)
             .bind(&hash)
             .bind(at)
