@@ -16,8 +16,10 @@ use crate::store::{Store, StoredContext};
 use crate::time_fmt::now_ms;
 
 /// How stale a context's last-used time may get before a request refreshes it: idle
-/// expiry is therefore exact to within this, and a burst of views costs one write.
-pub const TOUCH_EVERY_MS: i64 = 10_000;
+/// expiry (minutes) is therefore exact to within this, and a burst of views costs one
+/// write. Each write is a synced commit that audit rows queue behind on SQLite's one
+/// writing connection, so they are kept rare.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// An open context, as loaded for a request.
 #[derive(Debug, Clone)]
@@ -89,13 +91,29 @@ impl ContextStore {
     /// Loads the context `id` if it belongs to `user` and has not expired or ended, and
     /// marks it used. Anything else is [`AppError::ContextNotFound`] — a context of
     /// another user is indistinguishable from one that does not exist.
+    ///
+    /// The request waits only for the lookup: marking the context used (at most once
+    /// per [`TOUCH_EVERY_MS`]) is a write that nothing in this request depends on, so it
+    /// is done in a task of its own rather than in front of the request's audit rows.
     pub async fn touch(&self, id: &str, user: &str) -> Result<PatientContext, AppError> {
         let now = now_ms();
         let ctx = self
             .store
-            .touch_context(id, user, now, now - self.idle_ms, now - TOUCH_EVERY_MS)
+            .touch_context(id, user, now, now - self.idle_ms, i64::MIN)
             .await?
             .ok_or(AppError::ContextNotFound)?;
+        if ctx.last_used_ms < now - TOUCH_EVERY_MS {
+            let (store, idle_ms) = (self.store.clone(), self.idle_ms);
+            let (id, user) = (id.to_string(), user.to_string());
+            tokio::spawn(async move {
+                let marked = store
+                    .touch_context(&id, &user, now, now - idle_ms, now - TOUCH_EVERY_MS)
+                    .await;
+                if let Err(e) = marked {
+                    tracing::warn!(error = %e, "could not mark a context used");
+                }
+            });
+        }
         let nhs_number =
             NhsNumber::parse(&ctx.nhs_number).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(PatientContext {

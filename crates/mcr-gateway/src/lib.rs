@@ -16,6 +16,7 @@ pub mod error;
 pub mod fhir_out;
 pub mod http;
 pub mod locator;
+pub mod memory;
 pub mod normalise;
 pub mod policy;
 pub mod registry;

@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let prompt = mcr_gateway::memory::return_freed_memory_promptly();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -18,6 +19,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if !prompt {
+        tracing::info!("the allocator's purge options were left as configured");
+    }
     let args = Cli::parse();
     if let Some(command) = args.command {
         let code = cli::run(command).await?;

@@ -56,6 +56,7 @@ on_both_backends!(
     a_deleted_row_is_detected_by_sequence_number,
     reordered_rows_are_detected,
     cutting_the_newest_rows_is_detected_against_an_anchor,
+    a_batch_appended_with_an_anchor_anchors_its_own_last_row,
     the_gateways_own_connection_cannot_update_or_delete_audit_rows,
     pruning_appends_a_checkpoint_and_verify_still_passes,
     a_database_migrated_by_a_newer_version_is_refused,
@@ -158,6 +159,25 @@ async fn cutting_the_newest_rows_is_detected_against_an_anchor(t: TestStore) {
         .await
         .unwrap();
     assert_eq!(broken_at(s).await, 9);
+}
+
+async fn a_batch_appended_with_an_anchor_anchors_its_own_last_row(t: TestStore) {
+    let s = t.store().as_ref();
+    fill(s, 3, T0).await;
+    let rows = s
+        .append_audit_anchored(vec![row("a", T1), row("b", T1)], T1)
+        .await
+        .unwrap();
+    let anchors = s.anchors().await.unwrap();
+    assert_eq!(anchors.len(), 1);
+    assert_eq!((anchors[0].seq, &anchors[0].hash), (5, &rows[1].hash));
+    fill(s, 1, T1).await;
+    assert!(verify(s).await.is_ok());
+    t.disable_audit_triggers().await;
+    t.owner_exec("DELETE FROM audit WHERE seq >= 5")
+        .await
+        .unwrap();
+    assert_eq!(broken_at(s).await, 5);
 }
 
 async fn the_gateways_own_connection_cannot_update_or_delete_audit_rows(t: TestStore) {

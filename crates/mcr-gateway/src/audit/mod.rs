@@ -4,9 +4,9 @@
 //! Rows go through a group-commit writer: concurrent requests' rows are appended to the
 //! hash chain in one transaction, and each request waits for the commit of the batch
 //! holding its row. A failed write is returned to every waiting request, which must then
-//! refuse (the gateway fails closed). After a batch, at most once per
-//! [`ANCHOR_INTERVAL`], the chain's head is recorded as an anchor so that cutting the
-//! newest rows is detectable by [`verify`].
+//! refuse (the gateway fails closed). At most once per [`ANCHOR_INTERVAL`], a batch
+//! also records the chain's new head as an anchor, in its own transaction, so that
+//! cutting the newest rows is detectable by [`verify`].
 
 pub mod chain;
 pub mod export;
@@ -193,7 +193,16 @@ async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (fields, replies): (Vec<_>, Vec<_>) =
             batch.drain(..).map(|p| (p.fields, p.reply)).unzip();
-        match store.append_audit(fields).await {
+        // The anchor goes in the batch's own transaction: a commit of its own would be a
+        // second sync to disk that the next batch's rows wait behind.
+        let anchor = last_anchor.elapsed() >= ANCHOR_INTERVAL;
+        let written = if anchor {
+            last_anchor = Instant::now();
+            store.append_audit_anchored(fields, &now_audit()).await
+        } else {
+            store.append_audit(fields).await
+        };
+        match written {
             Ok(rows) => {
                 for (reply, row) in replies.into_iter().zip(rows) {
                     let _ = reply.send(Ok(row));
@@ -204,12 +213,6 @@ async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Pending>) {
                 for reply in replies {
                     let _ = reply.send(Err(message.clone()));
                 }
-            }
-        }
-        if last_anchor.elapsed() >= ANCHOR_INTERVAL {
-            last_anchor = Instant::now();
-            if let Err(e) = store.write_anchor(&now_audit()).await {
-                tracing::error!(error = %e, "could not anchor the audit chain head");
             }
         }
     }

@@ -259,6 +259,18 @@ pub trait Store: Send + Sync {
     /// Appends rows to the audit chain in one transaction, in order, and returns them
     /// chained. Returns only after the commit.
     async fn append_audit(&self, rows: Vec<AuditFields>) -> Result<Vec<AuditRow>, StoreError>;
+    /// As [`Store::append_audit`], and records the new head as an anchor at `at` in the
+    /// same transaction: one commit (one sync to disk) for both, where two would hold
+    /// back the rows queued behind them.
+    async fn append_audit_anchored(
+        &self,
+        rows: Vec<AuditFields>,
+        at: &str,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let out = self.append_audit(rows).await?;
+        self.write_anchor(at).await?;
+        Ok(out)
+    }
     /// Up to `limit` audit rows with `seq > after`, in order.
     async fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError>;
     /// Audit rows at or after `since` (RFC 3339, same fixed width), in order, paged.

@@ -29,6 +29,9 @@ const INSERT_CHUNK: usize = 128;
 const AUDIT_PARAMS: usize = 16;
 /// The chain's head: the newest row's sequence number and hash.
 const HEAD: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+/// Records a head as an anchor (once per sequence number).
+const INSERT_ANCHOR: &str =
+    "INSERT INTO audit_anchors (seq, hash, at) VALUES ($1, $2, $3) ON CONFLICT (seq) DO NOTHING";
 const AUDIT_COLUMNS: &str = "seq, at, user_id, user_role, org_ods, nhs_number, context_id, action, outcome, \
      detail, checkpoint_seq, checkpoint_hash, prev_hash, hash, request_id, client_addr";
 const CONTEXT_COLUMNS: &str = "id, user_id, nhs_number, reason, created_ms, last_used_ms";
@@ -80,8 +83,16 @@ fn last_of_each_pointer(pointers: &[Pointer]) -> Vec<&Pointer> {
 }
 
 /// A store over a sqlx `Any` pool.
+///
+/// Writes go through `writer`: on PostgreSQL the same pool, on SQLite a pool of one
+/// connection. SQLite has one write lock per database; writers on several connections
+/// meet it as `SQLITE_BUSY` and retry on the busy handler's sleeps (1, 2, 5, 10 … ms),
+/// which put those sleeps in front of audit commits. One writing connection makes them
+/// wait their turn in the pool's queue instead, for no longer than the writes before
+/// them take. Reads use `pool` (WAL readers never wait for the writer).
 pub struct SqlStore {
     pool: AnyPool,
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -165,9 +176,23 @@ fn rows<T>(
 }
 
 impl SqlStore {
-    /// A store over `pool`, which runs on `backend`.
+    /// A store over `pool`, which runs on `backend`, reading and writing through it.
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend }
+        Self {
+            writer: pool.clone(),
+            pool,
+            backend,
+        }
+    }
+
+    /// A store that reads through `pool` and writes through `writer` (SQLite's one
+    /// writing connection).
+    pub fn with_writer(pool: AnyPool, writer: AnyPool, backend: Backend) -> Self {
+        Self {
+            pool,
+            writer,
+            backend,
+        }
     }
 
     /// The pool, for tools and tests.
@@ -178,9 +203,9 @@ impl SqlStore {
     /// Opens a transaction holding the audit chain's write lock.
     async fn begin_chain(&self) -> Result<Transaction<'static, Any>, StoreError> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(CHAIN_LOCK_KEY)
                     .execute(&mut *tx)
@@ -272,6 +297,25 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn append_audit_anchored(
+        &self,
+        rows: Vec<AuditFields>,
+        at: &str,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let mut tx = self.begin_chain().await?;
+        let out = Self::chain_in(&mut tx, rows).await?;
+        if let Some(head) = out.last() {
+            sqlx::query(INSERT_ANCHOR)
+                .bind(head.seq)
+                .bind(&head.hash)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
     async fn audit_rows(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         let found = sqlx::query(&format!(
             "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"
@@ -327,15 +371,15 @@ impl Store for SqlStore {
     }
 
     async fn write_anchor(&self, at: &str) -> Result<Option<Anchor>, StoreError> {
-        let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&self.pool).await?;
+        let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&self.writer).await?;
         let Some((seq, hash)) = head else {
             return Ok(None);
         };
-        sqlx::query("INSERT INTO audit_anchors (seq, hash, at) VALUES ($1, $2, $3) ON CONFLICT (seq) DO NOTHING")
+        sqlx::query(INSERT_ANCHOR)
             .bind(seq)
             .bind(&hash)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(Some(Anchor { seq, hash }))
     }
@@ -401,7 +445,7 @@ impl Store for SqlStore {
         .bind(&ctx.reason)
         .bind(ctx.created_ms)
         .bind(ctx.last_used_ms)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -432,7 +476,7 @@ impl Store for SqlStore {
             )
             .bind(now_ms)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
             ctx.last_used_ms = now_ms;
         }
@@ -446,7 +490,7 @@ impl Store for SqlStore {
         .bind(now_ms)
         .bind(id)
         .bind(user)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -485,7 +529,7 @@ impl Store for SqlStore {
         .bind(&c.body)
         .bind(c.created_ms)
         .bind(&c.idempotency_key)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         let stored = sqlx::query(&format!(
             "SELECT {COMMENT_COLUMNS} FROM comments WHERE author_id = $1 AND idempotency_key = $2"
@@ -552,7 +596,7 @@ impl Store for SqlStore {
         .bind(id)
         .bind(author_id)
         .bind(nhs_number)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -561,7 +605,7 @@ impl Store for SqlStore {
         // One statement per chunk of rows rather than one per row: a source's bulk
         // publish of 10,000 pointers is then 40 round trips, not 10,000.
         let pointers = last_of_each_pointer(pointers);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for chunk in pointers.chunks(POINTERS_PER_INSERT) {
             let mut sql = String::from(
                 "INSERT INTO locator_pointers (nhs_number, source_id, updated_ms) VALUES ",
@@ -594,7 +638,7 @@ impl Store for SqlStore {
         source_id: &str,
         nhs_numbers: &[String],
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let mut removed = 0;
         for nhs in nhs_numbers {
             removed += sqlx::query(
@@ -637,7 +681,7 @@ impl Store for SqlStore {
         .bind(&d.recorded_by)
         .bind(&d.reason)
         .bind(d.recorded_ms)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -645,7 +689,7 @@ impl Store for SqlStore {
     async fn lift_dissent(&self, nhs_number: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM dissent WHERE nhs_number = $1")
             .bind(nhs_number)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -681,7 +725,7 @@ impl Store for SqlStore {
         .bind(&g.reviewed_by)
         .bind(g.reviewed_ms)
         .bind(&g.reason_code)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -708,7 +752,7 @@ impl Store for SqlStore {
         )
         .bind(now_ms)
         .bind(context_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected())
     }
@@ -732,7 +776,7 @@ impl Store for SqlStore {
             .bind(reviewer)
             .bind(now_ms)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
