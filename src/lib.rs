@@ -18,6 +18,7 @@ pub mod events;
 pub mod filter;
 pub mod json;
 pub mod options;
+pub mod order;
 pub mod state;
 pub mod style;
 pub mod summary;
