@@ -6,14 +6,15 @@
 
 use gloo_net::http::{Request, Response};
 use mcr_model::{
-    ApiError, BreakGlassReason, BreakGlassRequest, CommentView, Comments, ContextCreated,
-    CreateContextRequest, GrantView, NewCommentRequest, NhsNumber, RecordEvent,
+    ApiError, BreakGlassReason, CommentView, Comments, ContextCreated, GrantView,
+    NewCommentRequest, NhsNumber, RecordEvent,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader};
 
 use crate::PanelOptions;
+use crate::wire::{self, FromJson};
 
 /// Why something could not be loaded or saved, in words for the clinician, with the
 /// gateway's error code and HTTP status where it answered.
@@ -47,7 +48,8 @@ impl std::fmt::Display for LoadError {
 
 async fn error_from(response: Response) -> LoadError {
     let status = Some(response.status());
-    match response.json::<ApiError>().await {
+    let text = response.text().await.unwrap_or_default();
+    match wire::from_text::<ApiError>(&text) {
         Ok(e) => LoadError {
             message: e.message,
             code: e.code,
@@ -63,6 +65,27 @@ async fn error_from(response: Response) -> LoadError {
 
 fn network(e: gloo_net::Error) -> LoadError {
     LoadError::new("network", format!("the gateway could not be reached ({e})"))
+}
+
+/// Reads a successful answer's JSON body as a `T`.
+async fn read<T: FromJson>(response: Response) -> Result<T, LoadError> {
+    let text = response.text().await.map_err(network)?;
+    wire::from_text(&text).map_err(|e| {
+        LoadError::new(
+            "unreadable",
+            format!("the gateway sent something unreadable ({e})"),
+        )
+    })
+}
+
+/// A request with a JSON body (already written as text).
+fn with_json(
+    request: gloo_net::http::RequestBuilder,
+    body: &str,
+) -> Result<Request, gloo_net::Error> {
+    request
+        .header("Content-Type", "application/json")
+        .body(body)
 }
 
 /// The code of the error raised when an answer names a patient other than the one asked for.
@@ -144,23 +167,21 @@ pub async fn open_context(
             format!("the host passed an invalid NHS number: {e}"),
         )
     })?;
-    let body = CreateContextRequest {
-        nhs_number: nhs.as_digits(),
-        reason: options.reason.clone(),
-        birth_date: options.birth_date.clone(),
-    };
+    let body = wire::create_context_body(
+        &nhs.as_digits(),
+        options.reason.as_ref(),
+        options.birth_date.as_ref(),
+    );
     let url = format!("{}/api/v1/contexts", options.gateway_url);
     let request = |auth: &str| {
-        Request::post(&url)
-            .header("Authorization", auth)
-            .abort_signal(signal)
-            .json(&body)
+        with_json(
+            Request::post(&url)
+                .header("Authorization", auth)
+                .abort_signal(signal),
+            &body,
+        )
     };
-    let created: ContextCreated = send(options, request)
-        .await?
-        .json()
-        .await
-        .map_err(network)?;
+    let created: ContextCreated = read(send(options, request).await?).await?;
     Ok((nhs, created.context_id))
 }
 
@@ -219,12 +240,15 @@ pub async fn stream_record(
         pending.extend(js_sys::Uint8Array::new(&value).to_vec());
         while let Some(end) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=end).collect();
-            let event: RecordEvent = serde_json::from_slice(&line).map_err(|e| {
-                LoadError::new(
-                    "unreadable",
-                    format!("the gateway sent something unreadable ({e})"),
-                )
-            })?;
+            let event = std::str::from_utf8(&line)
+                .map_err(|_| crate::json::JsonError::new("invalid UTF-8"))
+                .and_then(wire::from_text::<RecordEvent>)
+                .map_err(|e| {
+                    LoadError::new(
+                        "unreadable",
+                        format!("the gateway sent something unreadable ({e})"),
+                    )
+                })?;
             if let RecordEvent::Patient { patient: Some(p) } = &event
                 && p.nhs_number != *nhs
             {
@@ -259,7 +283,7 @@ pub async fn load_comments(
             .abort_signal(signal)
             .build()
     };
-    send(options, request).await?.json().await.map_err(network)
+    read(send(options, request).await?).await
 }
 
 /// Posts a comment with idempotency key `key`: resending the same key after a failure
@@ -272,14 +296,17 @@ pub async fn post_comment(
     signal: Option<&AbortSignal>,
 ) -> Result<CommentView, LoadError> {
     let url = comments_url(options, context_id);
+    let body = wire::new_comment_body(&comment.body, comment.entry.as_ref());
     let request = |auth: &str| {
-        Request::post(&url)
-            .header("Authorization", auth)
-            .header(mcr_model::comments::IDEMPOTENCY_KEY_HEADER, key)
-            .abort_signal(signal)
-            .json(comment)
+        with_json(
+            Request::post(&url)
+                .header("Authorization", auth)
+                .header(mcr_model::comments::IDEMPOTENCY_KEY_HEADER, key)
+                .abort_signal(signal),
+            &body,
+        )
     };
-    send(options, request).await?.json().await.map_err(network)
+    read(send(options, request).await?).await
 }
 
 /// Retracts the reader's own comment `id`.
@@ -311,16 +338,9 @@ pub async fn break_glass(
         "{}/api/v1/contexts/{context_id}/break-glass",
         options.gateway_url
     );
-    let body = BreakGlassRequest {
-        code,
-        reason: reason.to_string(),
-    };
-    let request = |auth: &str| {
-        Request::post(&url)
-            .header("Authorization", auth)
-            .json(&body)
-    };
-    send(options, request).await?.json().await.map_err(network)
+    let body = wire::break_glass_body(code, reason);
+    let request = |auth: &str| with_json(Request::post(&url).header("Authorization", auth), &body);
+    read(send(options, request).await?).await
 }
 
 /// Ends context `context_id` (and any break-glass grant in it) without waiting for the

@@ -29,6 +29,7 @@ use crate::crosscheck;
 use crate::dates::local_date_time;
 use crate::events;
 use crate::filter::EntryFilter;
+use crate::json::Json;
 use crate::state::{PanelState, Progress, waiting_for};
 use crate::style::PANEL_CSS;
 
@@ -79,7 +80,7 @@ pub fn Panel(
         let alive = alive.clone();
         move || alive.load(Ordering::SeqCst)
     };
-    let emit = move |name: &str, detail: serde_json::Value| {
+    let emit = move |name: &str, detail: Json| {
         if let Some(Some(el)) = root.try_get_untracked() {
             events::dispatch(&el, name, &detail);
         }
@@ -129,7 +130,10 @@ pub fn Panel(
                         let sources = state
                             .try_with_untracked(|s| s.record.sources.len())
                             .unwrap_or(0);
-                        emit(events::READY, serde_json::json!({"sources": sources}));
+                        emit(
+                            events::READY,
+                            Json::object([("sources", Some(Json::Number(sources as f64)))]),
+                        );
                         // Flag the record as possibly out of date after a while, unless
                         // it has been refreshed (or the panel closed) meanwhile.
                         set_timeout(
@@ -239,7 +243,10 @@ pub fn Panel(
             });
             emit(
                 events::PATIENT_MISMATCH_EVENT,
-                serde_json::json!({"fields": fields}),
+                Json::object([(
+                    "fields",
+                    Some(Json::Array(fields.into_iter().map(Json::str).collect())),
+                )]),
             );
         }
         found || reported == Some(true)

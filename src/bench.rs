@@ -16,17 +16,30 @@ use crate::PanelHandle;
 use crate::app::RecordView;
 use crate::style::PANEL_CSS;
 
-/// Parses `record_json` (an [`mcr_model::Record`], as the gateway's `application/json`
-/// form sends it) and mounts its [`RecordView`] into `element`'s shadow root.
+#[wasm_bindgen(inline_js = "export function utf8(text) { return new TextEncoder().encode(text); }")]
+extern "C" {
+    /// `text` (a JS string) as UTF-8 bytes, encoded by the browser.
+    fn utf8(text: &JsValue) -> js_sys::Uint8Array;
+}
+
+/// Parses `record_json` (a JS string holding an [`mcr_model::Record`], as the gateway's
+/// `application/json` form sends it) and mounts its [`RecordView`] into `element`'s
+/// shadow root.
 ///
-/// Returns when the view's DOM is built; `unmount()` on the handle removes it.
+/// The text is taken as the panel takes the gateway's stream, as UTF-8 bytes: the
+/// browser's `TextEncoder` encodes it in one call and the bytes are copied into wasm
+/// memory (wasm-bindgen's own `&str` argument walks a string of megabytes character by
+/// character in JS first). Returns when the view's DOM is built; `unmount()` on the
+/// handle removes it.
 #[wasm_bindgen]
 pub fn render_record_for_bench(
     element: HtmlElement,
-    record_json: &str,
+    record_json: JsValue,
 ) -> Result<PanelHandle, JsValue> {
-    let record: Record =
-        serde_json::from_str(record_json).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let text = String::from_utf8(utf8(&record_json).to_vec())
+        .map_err(|_| JsValue::from_str("the record is not UTF-8"))?;
+    let record: Record = crate::wire::from_text(&text).map_err(|e| JsValue::from_str(&e.0))?;
+    drop(text);
     let container = crate::shadow_container(&element)?;
     let handle = mount_to(container.clone(), move || {
         view! {

@@ -244,7 +244,7 @@ fn rows(gp: &[&Entry], list: &[&Entry], list_date: Option<&str>) -> Vec<Row> {
             });
         }
     }
-    out.sort_by_key(|r| r.change);
+    crate::order::sort_by_key(&mut out, |r| r.change);
     out
 }
 

@@ -7,6 +7,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, Element};
 
 use crate::api::{LoadError, PATIENT_MISMATCH};
+use crate::json::Json;
 
 /// The record has been shown: every located source has answered, timed out or failed.
 pub const READY: &str = "mcr-ready";
@@ -19,11 +20,11 @@ pub const PATIENT_MISMATCH_EVENT: &str = "mcr-patient-mismatch";
 pub const ERROR: &str = "mcr-error";
 
 /// Dispatches `name` from `from` with `detail` (a JSON value).
-pub fn dispatch(from: &Element, name: &str, detail: &serde_json::Value) {
+pub fn dispatch(from: &Element, name: &str, detail: &Json) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
-    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL);
+    let detail = js_sys::JSON::parse(&detail.to_text()).unwrap_or(JsValue::NULL);
     init.set_detail(&detail);
     if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
         let _ = from.dispatch_event(&event);
@@ -32,20 +33,23 @@ pub fn dispatch(from: &Element, name: &str, detail: &serde_json::Value) {
 
 /// The events a failure raises: always `mcr-error`, and before it `mcr-token-expired`
 /// for a refused token or `mcr-patient-mismatch` for an answer about someone else.
-pub fn for_failure(error: &LoadError) -> Vec<(&'static str, serde_json::Value)> {
+pub fn for_failure(error: &LoadError) -> Vec<(&'static str, Json)> {
     let mut events = vec![];
     if error.status == Some(401) {
-        events.push((TOKEN_EXPIRED, serde_json::json!({})));
+        events.push((TOKEN_EXPIRED, Json::Object(vec![])));
     }
     if error.code == PATIENT_MISMATCH {
         events.push((
             PATIENT_MISMATCH_EVENT,
-            serde_json::json!({"message": error.message}),
+            Json::object([("message", Some(Json::str(&error.message)))]),
         ));
     }
     events.push((
         ERROR,
-        serde_json::json!({"code": error.code, "message": error.message}),
+        Json::object([
+            ("code", Some(Json::str(&error.code))),
+            ("message", Some(Json::str(&error.message))),
+        ]),
     ));
     events
 }
@@ -70,6 +74,9 @@ mod tests {
         let e = LoadError::new(PATIENT_MISMATCH, "different patient");
         let events = for_failure(&e);
         assert_eq!(events[0].0, PATIENT_MISMATCH_EVENT);
-        assert_eq!(events[1].1["code"], PATIENT_MISMATCH);
+        assert_eq!(
+            events[1].1.get("code").and_then(Json::as_str),
+            Some(PATIENT_MISMATCH)
+        );
     }
 }

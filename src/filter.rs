@@ -59,8 +59,8 @@ impl EntryFilter {
     }
 
     /// Sorts entries in the chosen order; undated entries always last.
-    pub fn sort(&self, entries: &mut [Entry]) {
-        entries.sort_by(|a, b| match (&a.date, &b.date) {
+    pub fn sort(&self, entries: &mut Vec<Entry>) {
+        crate::order::sort_by(entries, |a, b| match (&a.date, &b.date) {
             (Some(x), Some(y)) if self.oldest_first => x.cmp(y),
             (Some(x), Some(y)) => y.cmp(x),
             (Some(_), None) => std::cmp::Ordering::Less,

@@ -16,11 +16,14 @@ pub mod crosscheck;
 pub mod dates;
 pub mod events;
 pub mod filter;
+pub mod json;
 pub mod options;
+pub mod order;
 pub mod state;
 pub mod style;
 pub mod summary;
 pub mod trends;
+pub mod wire;
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;

@@ -24,7 +24,7 @@ pub struct Part {
 }
 
 fn newest_first(mut entries: Vec<&Entry>) -> Vec<&Entry> {
-    entries.sort_by(|a, b| b.date.cmp(&a.date));
+    crate::order::sort_by(&mut entries, |a, b| b.date.cmp(&a.date));
     entries
 }
 
@@ -72,7 +72,9 @@ pub fn summary(record: &Record, today: &str) -> Vec<Part> {
         .filter(|e| seen.insert(group_key(e)))
         .collect();
     // Results with a number first: they are the ones a trend can follow.
-    latest.sort_by_key(|e| e.value.as_deref().and_then(parse_value).is_none());
+    crate::order::sort_by_key(&mut latest, |e| {
+        e.value.as_deref().and_then(parse_value).is_none()
+    });
     vec![
         part(
             "Active problems",

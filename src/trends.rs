@@ -47,7 +47,7 @@ impl Trend {
             .iter()
             .map(|p| p.organisation.as_str())
             .collect();
-        orgs.sort_unstable();
+        crate::order::sort_by(&mut orgs, |a, b| a.cmp(b));
         orgs.dedup();
         orgs.len()
     }
@@ -169,7 +169,7 @@ pub fn trends(entries: &[Entry]) -> Vec<Trend> {
             if kept.len() < 2 {
                 return None;
             }
-            kept.sort_by(|a, b| a.0.date.cmp(&b.0.date));
+            crate::order::sort_by(&mut kept, |a, b| a.0.date.cmp(&b.0.date));
             let range = kept
                 .iter()
                 .rev()
@@ -199,7 +199,7 @@ pub fn trends(entries: &[Entry]) -> Vec<Trend> {
             })
         })
         .collect();
-    out.sort_by(|a, b| {
+    crate::order::sort_by(&mut out, |a, b| {
         let last = |t: &Trend| t.points.last().map(|p| p.date.clone());
         last(b).cmp(&last(a)).then_with(|| a.title.cmp(&b.title))
     });

@@ -7,7 +7,7 @@ import init, { render_record_for_bench } from './ours/mcr_panel.js';
 await init();
 
 window.mcrBenchSubject = {
-  /** Parses the Record (JSON text) and renders it into `element`, synchronously. */
+  /** Parses the Record (JSON text, handed over as UTF-8 bytes) and renders it into `element`, synchronously. */
   render(element, recordJson) {
     return render_record_for_bench(element, recordJson);
   },

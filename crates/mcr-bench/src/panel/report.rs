@@ -94,12 +94,18 @@ pub fn markdown(p: &Panel) -> String {
          to the frame after its entries are in the DOM (`performance.measure`; the end mark is set in a \
          task queued from `requestAnimationFrame`, after that frame's style, layout and paint). Ours is \
          the clinician's `RecordView` mounted by `render_record_for_bench` (the `bench` feature, which \
-         adds {} bytes and is not in the shipped panel); it opens on its Summary tab, as the panel does: \
+         adds {} bytes and is not in the shipped panel), which takes the text as UTF-8 bytes from the \
+         browser's `TextEncoder` (inside the timed span) and parses it with the panel's own JSON reader, \
+         as the panel reads the gateway's stream; it opens on its Summary tab, as the panel does: \
          the banner, the sources, a tab per section with its count, and the summary (a few items of \
          each part, which the peer has no counterpart of); a section's entries (50 per column at \
          first), its medication comparison and trend plots are built when its tab is selected; \
          the peer renders every entry through `flushSync` into a React root. Entries spread evenly over problems, \
-         medications, allergies and results, half from a GP practice and half from a trust.\n\n\
+         medications, allergies and results, half from a GP practice and half from a trust. \
+         A fresh page has drawn no text before the timed span, so either subject's first frame also \
+         pays for the browser's first font look-ups (one per face, size and weight: in a trace, \
+         `FontCache::GetFontPlatformData` inside the first layout), and its wasm or JS is compiled \
+         lazily on first call; neither is warmed up beforehand.\n\n\
          | entries | ours median ms | peer median ms | ratio ours/peer | entries in the DOM (ours: summary items / peer) |\n\
          | ---: | ---: | ---: | ---: | ---: |\n",
         version("Chromium"),
