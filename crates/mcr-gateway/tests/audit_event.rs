@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use mcr_sim::population::nhs_for_index;
@@ -118,34 +117,5 @@ async fn exported_audit_events_are_balp_patient_reads_and_queries_and_valid_fhir
     server.abort();
 
     // Every event is valid FHIR R4 to two independent validators.
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    if !root.join("node_modules/@medplum/core").exists() {
-        assert!(
-            std::env::var("MCR_REQUIRE_FIXTURES").as_deref() != Ok("1"),
-            "the FHIR validators are required (run cargo xtask test, which installs them)"
-        );
-        eprintln!("\n*** FHIR VALIDATORS NOT RUN: node_modules missing ***\n");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("r4")).unwrap();
-    for (i, event) in events.iter().enumerate() {
-        std::fs::write(
-            dir.path().join(format!("r4/audit-{i:03}.json")),
-            event.to_string(),
-        )
-        .unwrap();
-    }
-    let out = Command::new("node")
-        .arg("crates/mcr-sim/validate/r4.mjs")
-        .arg(dir.path())
-        .current_dir(&root)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "validators reported:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::validate_r4(&events);
 }

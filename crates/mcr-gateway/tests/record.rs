@@ -375,37 +375,7 @@ async fn the_fhir_form_has_a_provenance_per_source_and_validates_with_two_valida
     assert_eq!(count("Provenance"), 1 + p.providers.len());
     assert!(count("Condition") + count("MedicationStatement") > 0);
 
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    if !root.join("node_modules/@medplum/core").exists() {
-        assert!(
-            std::env::var("MCR_REQUIRE_FIXTURES").as_deref() != Ok("1"),
-            "the FHIR validators are required (run cargo xtask test, which installs them)"
-        );
-        eprintln!(
-            "\n*** FHIR VALIDATORS NOT RUN: node_modules missing (cargo xtask test installs them) ***\n"
-        );
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("r4")).unwrap();
-    std::fs::write(
-        dir.path().join("r4/gateway-record.json"),
-        bundle.to_string(),
-    )
-    .unwrap();
-    let out = std::process::Command::new("node")
-        .arg("crates/mcr-sim/validate/r4.mjs")
-        .arg(dir.path())
-        .current_dir(&root)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    eprintln!("{report}");
-    assert!(
-        out.status.success(),
-        "validators reported:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::validate_r4(std::slice::from_ref(&bundle));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

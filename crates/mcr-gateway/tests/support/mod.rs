@@ -429,3 +429,43 @@ pub fn with_one_practice(head: &str, gp_base_url: &str) -> String {
          base_url = \"{gp_base_url}\"\n"
     )
 }
+
+/// Validates `resources` with the two third-party FHIR R4 validators
+/// (`crates/mcr-sim/validate/r4.mjs`: @medplum/core and the R4 JSON schema), one file
+/// each, and fails with their report. Without `node_modules` it fails under
+/// `MCR_REQUIRE_FIXTURES=1` (as CI runs) and otherwise says loudly that it did not run.
+pub fn validate_r4(resources: &[serde_json::Value]) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if !root.join("node_modules/@medplum/core").exists() {
+        assert!(
+            std::env::var("MCR_REQUIRE_FIXTURES").as_deref() != Ok("1"),
+            "the FHIR validators are required (run cargo xtask test, which installs them)"
+        );
+        eprintln!(
+            "\n*** FHIR VALIDATORS NOT RUN: node_modules missing (cargo xtask test installs them) ***\n"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("r4")).unwrap();
+    for (i, resource) in resources.iter().enumerate() {
+        std::fs::write(
+            dir.path().join(format!("r4/resource-{i:04}.json")),
+            resource.to_string(),
+        )
+        .unwrap();
+    }
+    let out = std::process::Command::new("node")
+        .arg("crates/mcr-sim/validate/r4.mjs")
+        .arg(dir.path())
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}");
+    assert!(
+        out.status.success(),
+        "validators reported:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
