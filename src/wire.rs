@@ -394,12 +394,8 @@ impl FromJson for ContextCreated {
 
 impl FromJson for BreakGlassReason {
     fn from_json(value: Json) -> Result<Self, JsonError> {
-        let s = String::from_json(value)?;
-        BreakGlassReason::from_code(&s).ok_or_else(|| {
-            let mut message = String::from("unknown variant ");
-            message.push_str(&s);
-            JsonError(message)
-        })
+        let codes = BreakGlassReason::ALL.map(BreakGlassReason::code);
+        one_of(value, &codes, &BreakGlassReason::ALL)
     }
 }
 

@@ -100,11 +100,7 @@ fn coding(system: &str, code: &str, display: &str) -> Value {
 /// region configured itself has none (the export does not guess).
 fn purposes(row: &AuditRow) -> Vec<Value> {
     let f = &row.fields;
-    let break_glass = f.action == "break_glass.grant"
-        || f.detail
-            .as_deref()
-            .is_some_and(|d| d.starts_with("break-glass"));
-    if break_glass {
+    if f.under_break_glass() {
         return vec![
             coding(PURPOSE, "ETREAT", "Emergency Treatment"),
             coding(PURPOSE, "BTG", "break the glass"),

@@ -119,10 +119,7 @@ pub fn entries(rows: &[AuditRow], patient: bool, policy: &Policy) -> Vec<AccessL
         .filter(|r| !patient || SHOWN_TO_PATIENTS.contains(&r.fields.action.as_str()))
         .map(|r| {
             let f = &r.fields;
-            let break_glass = f.action == "break_glass.grant"
-                || f.detail
-                    .as_deref()
-                    .is_some_and(|d| d.starts_with("break-glass"));
+            let break_glass = f.under_break_glass();
             let own = policy.allows(f.user_role.as_deref(), Permission::OwnAccessLog);
             let purpose = match f.context_id.as_deref().and_then(|c| reasons.get(c)) {
                 _ if own => Some(OWN.to_string()),

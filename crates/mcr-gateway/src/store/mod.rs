@@ -86,6 +86,16 @@ pub struct AuditFields {
 }
 
 impl AuditFields {
+    /// Whether the row is a break-glass grant or an access made under one (its detail
+    /// then starts `break-glass`).
+    pub fn under_break_glass(&self) -> bool {
+        self.action == "break_glass.grant"
+            || self
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("break-glass"))
+    }
+
     /// A row recorded now by `user_id` with no patient, context or checkpoint, in the
     /// current request (if any); set other fields with struct update syntax.
     pub fn event(
