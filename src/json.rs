@@ -2,12 +2,13 @@
 //!
 //! The panel reads a handful of gateway answers and writes three request bodies. Going
 //! through serde there costs about a third of the panel's download: derived
-//! deserialisers are generic code, copied for every type and every reader. Here the text
-//! is parsed once into a [`Json`] tree, which `crate::wire` turns into the model's types
-//! by hand — one plain function per type. `tests` in `crate::wire` check both against
+//! deserialisers are generic code, copied for every type and every reader. Here a
+//! [`Reader`] walks the text once, and `crate::wire` reads the model's types from it by
+//! hand — one plain function per type, straight from the text, no tree in between; a
+//! [`Json`] value is what the panel writes. `tests` in `crate::wire` check both against
 //! serde's own output for the same values, so the two ends keep agreeing.
 
-/// A parsed JSON value. Objects keep their members in order, as written.
+/// A JSON value, as the panel writes it. Objects keep their members in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
     /// `null`.
@@ -45,29 +46,42 @@ impl std::fmt::Display for JsonError {
 /// a bound keeps a broken answer from exhausting the stack.
 const MAX_DEPTH: usize = 64;
 
-/// Parses one JSON text (whitespace around it allowed, nothing else).
-pub fn parse(text: &str) -> Result<Json, JsonError> {
-    let mut p = Parser {
-        src: text,
-        bytes: text.as_bytes(),
-        at: 0,
-    };
-    let value = p.value(0)?;
-    p.skip_space();
-    if p.at != p.bytes.len() {
-        return Err(p.error("trailing characters"));
-    }
-    Ok(value)
-}
-
-struct Parser<'a> {
+/// A JSON text read value by value, straight into the caller's types: no tree is built
+/// and member names are compared in place, so reading a 10,000-entry record allocates
+/// only the strings it keeps. Every value is checked against JSON's grammar, skipped
+/// ones too.
+pub struct Reader<'a> {
     src: &'a str,
     bytes: &'a [u8],
     at: usize,
+    depth: usize,
 }
 
-impl<'a> Parser<'a> {
-    fn error(&self, what: &str) -> JsonError {
+/// What a member callback of [`Reader::object`] is given: the reader at the member's
+/// value, and the index of its name in the names asked for.
+pub type Member<'r, 'a> = &'r mut dyn FnMut(&mut Reader<'a>, usize) -> Result<(), JsonError>;
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            src: text,
+            bytes: text.as_bytes(),
+            at: 0,
+            depth: 0,
+        }
+    }
+
+    /// Succeeds if nothing but whitespace is left.
+    pub fn end(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.error("trailing characters")),
+        }
+    }
+
+    /// An error saying `what`, and where.
+    pub fn error(&self, what: &str) -> JsonError {
         let mut message = what.to_string();
         message.push_str(" at byte ");
         message.push_str(&self.at.to_string());
@@ -94,75 +108,38 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &str, value: Json) -> Result<Json, JsonError> {
+    fn literal(&mut self, word: &str) -> Result<(), JsonError> {
         if self.bytes[self.at..].starts_with(word.as_bytes()) {
             self.at += word.len();
-            Ok(value)
+            Ok(())
         } else {
             Err(self.error("expected a value"))
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error("nested too deeply"));
+    /// Moves past a `null` and says so; anything else is left to be read.
+    pub fn null(&mut self) -> Result<bool, JsonError> {
+        if self.peek() != Some(b'n') {
+            return Ok(false);
         }
+        self.literal("null")?;
+        Ok(true)
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&mut self) -> Result<bool, JsonError> {
         match self.peek() {
-            Some(b'{') => {
-                self.at += 1;
-                // Most of the gateway's objects have a handful of members; an entry, 13.
-                let mut members = Vec::with_capacity(8);
-                if self.peek() == Some(b'}') {
-                    self.at += 1;
-                    return Ok(Json::Object(members));
-                }
-                loop {
-                    if self.peek() != Some(b'"') {
-                        return Err(self.error("expected a member name"));
-                    }
-                    let name = self.string()?;
-                    self.expect(b':', "expected `:`")?;
-                    members.push((name, self.value(depth + 1)?));
-                    match self.peek() {
-                        Some(b',') => self.at += 1,
-                        Some(b'}') => {
-                            self.at += 1;
-                            return Ok(Json::Object(members));
-                        }
-                        _ => return Err(self.error("expected `,` or `}`")),
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.at += 1;
-                let mut items = Vec::new();
-                if self.peek() == Some(b']') {
-                    self.at += 1;
-                    return Ok(Json::Array(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    match self.peek() {
-                        Some(b',') => self.at += 1,
-                        Some(b']') => {
-                            self.at += 1;
-                            return Ok(Json::Array(items));
-                        }
-                        _ => return Err(self.error("expected `,` or `]`")),
-                    }
-                }
-            }
-            Some(b'"') => Ok(Json::String(self.string()?)),
-            Some(b't') => self.literal("true", Json::Bool(true)),
-            Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'n') => self.literal("null", Json::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => Err(self.error("expected a value")),
+            Some(b't') => self.literal("true").map(|_| true),
+            Some(b'f') => self.literal("false").map(|_| false),
+            _ => Err(self.error("expected true or false")),
         }
     }
 
     /// A number, checked against JSON's grammar before Rust reads it.
-    fn number(&mut self) -> Result<Json, JsonError> {
+    pub fn number(&mut self) -> Result<f64, JsonError> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            return Err(self.error("expected a number"));
+        }
         let start = self.at;
         let digits = |p: &mut Self| {
             let from = p.at;
@@ -198,43 +175,38 @@ impl<'a> Parser<'a> {
             .get(start..self.at)
             .and_then(|s| s.parse::<f64>().ok())
             .filter(|n| n.is_finite())
-            .map(Json::Number)
             .ok_or_else(|| self.error("invalid number"))
     }
 
-    fn hex4(&mut self) -> Result<u32, JsonError> {
-        let hex = self
-            .bytes
-            .get(self.at..self.at + 4)
-            .ok_or_else(|| self.error("invalid escape"))?;
-        let mut n = 0;
-        for b in hex {
-            let d = (*b as char)
-                .to_digit(16)
-                .ok_or_else(|| self.error("invalid escape"))?;
-            n = n * 16 + d;
+    /// A string. One without escapes (nearly every one) is copied from the text in one
+    /// allocation of its exact size.
+    pub fn string(&mut self) -> Result<String, JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a string"));
         }
-        self.at += 4;
-        Ok(n)
+        match self.string_text()? {
+            Text::Plain(s) => Ok(s.to_string()),
+            Text::Unescaped(s) => Ok(s),
+        }
     }
 
-    /// A string, the parser at its opening quote. A string without escapes (nearly
-    /// every one) is copied from the text in one allocation of its exact size.
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// A string's text, the reader at its opening quote: borrowed from the JSON text
+    /// when it has no escapes.
+    fn string_text(&mut self) -> Result<Text<'a>, JsonError> {
         self.at += 1;
         let start = self.at;
         self.skip_plain();
         if self.bytes.get(self.at) == Some(&b'"') {
             let s = self.text(start)?;
             self.at += 1;
-            return Ok(s.to_string());
+            return Ok(Text::Plain(s));
         }
         let mut out = self.text(start)?.to_string();
         loop {
             match self.bytes.get(self.at) {
                 Some(b'"') => {
                     self.at += 1;
-                    return Ok(out);
+                    return Ok(Text::Unescaped(out));
                 }
                 Some(b'\\') => {
                     self.at += 1;
@@ -262,6 +234,152 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Reads a string that must be one of `names`, returning its index.
+    pub fn name_of(&mut self, names: &[&str]) -> Result<usize, JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a string"));
+        }
+        let text = self.string_text()?;
+        names
+            .iter()
+            .position(|n| *n == text.as_str())
+            .ok_or_else(|| {
+                let mut message = String::from("unknown variant ");
+                message.push_str(text.as_str());
+                JsonError(message)
+            })
+    }
+
+    /// Reads an array, calling `item` with the reader at each of its values in turn.
+    pub fn array(
+        &mut self,
+        item: &mut dyn FnMut(&mut Reader<'a>) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        if self.peek() != Some(b'[') {
+            return Err(self.error("expected an array"));
+        }
+        self.enter()?;
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// Reads an object (`what` names it in the error if the value is not one), calling
+    /// `member` with the reader at the value of each member named in `names` and that
+    /// name's index. Other members are skipped (checked, not kept); a name given twice is
+    /// an error, and an error inside a member says which member it was.
+    pub fn object(
+        &mut self,
+        what: &str,
+        names: &[&str],
+        member: Member<'_, 'a>,
+    ) -> Result<(), JsonError> {
+        // Which of `names` were seen: the model's widest type has 13 members.
+        let mut seen = 0u64;
+        self.members(what, &mut |r, name| {
+            let Some(i) = names.iter().position(|n| *n == name) else {
+                return r.skip();
+            };
+            if seen & (1 << i) != 0 {
+                let mut message = String::from("duplicate member ");
+                message.push_str(name);
+                return Err(JsonError(message));
+            }
+            seen |= 1 << i;
+            member(r, i).map_err(|e| within(name, e))
+        })
+    }
+
+    /// Reads an object, calling `member` with the reader at each member's value and its
+    /// name.
+    fn members(
+        &mut self,
+        what: &str,
+        member: &mut dyn FnMut(&mut Reader<'a>, &str) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        if self.peek() != Some(b'{') {
+            let mut message = String::from("expected ");
+            message.push_str(what);
+            return Err(JsonError(message));
+        }
+        self.enter()?;
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(self.error("expected a member name"));
+            }
+            let name = self.string_text()?;
+            self.expect(b':', "expected `:`")?;
+            member(self, name.as_str())?;
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+
+    /// Moves past one value of any kind, checking it.
+    pub fn skip(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b'{') => self.members("an object", &mut |r, _| r.skip()),
+            Some(b'[') => self.array(&mut |r| r.skip()),
+            Some(b'"') => self.string_text().map(drop),
+            Some(b't' | b'f') => self.bool().map(drop),
+            Some(b'n') => self.literal("null"),
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            _ => Err(self.error("expected a value")),
+        }
+    }
+
+    /// Steps into an array or object (the reader at its bracket), within [`MAX_DEPTH`].
+    fn enter(&mut self) -> Result<(), JsonError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
+        }
+        self.depth += 1;
+        self.at += 1;
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let hex = self
+            .bytes
+            .get(self.at..self.at + 4)
+            .ok_or_else(|| self.error("invalid escape"))?;
+        let mut n = 0;
+        for b in hex {
+            let d = (*b as char)
+                .to_digit(16)
+                .ok_or_else(|| self.error("invalid escape"))?;
+            n = n * 16 + d;
+        }
+        self.at += 4;
+        Ok(n)
+    }
+
     /// Moves past characters that stand for themselves in a string.
     fn skip_plain(&mut self) {
         while let Some(b) = self.bytes.get(self.at)
@@ -273,7 +391,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The text from `start` to the parser, which stopped at an ASCII byte or the end,
+    /// The text from `start` to the reader, which stopped at an ASCII byte or the end,
     /// so both ends are character boundaries of the `&str` it was given.
     fn text(&self, start: usize) -> Result<&'a str, JsonError> {
         self.src
@@ -281,7 +399,7 @@ impl<'a> Parser<'a> {
             .ok_or_else(|| self.error("invalid string"))
     }
 
-    /// The character of a `\u` escape (a surrogate pair written as two), the parser
+    /// The character of a `\u` escape (a surrogate pair written as two), the reader
     /// after the `u`.
     fn unicode_escape(&mut self) -> Result<char, JsonError> {
         let high = self.hex4()?;
@@ -300,6 +418,29 @@ impl<'a> Parser<'a> {
         };
         char::from_u32(code).ok_or_else(|| self.error("unpaired surrogate"))
     }
+}
+
+/// A string's text: borrowed when it had no escapes.
+enum Text<'a> {
+    Plain(&'a str),
+    Unescaped(String),
+}
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Plain(s) => s,
+            Text::Unescaped(s) => s,
+        }
+    }
+}
+
+/// `error`, saying which member it was found in.
+fn within(name: &str, error: JsonError) -> JsonError {
+    let mut message = error.0;
+    message.push_str(" in ");
+    message.push_str(name);
+    JsonError(message)
 }
 
 /// Appends `s` to `out` as a JSON string, quoted and escaped.
@@ -402,6 +543,51 @@ impl Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole of `text` read into a tree, to check the reader value by value.
+    fn parse(text: &str) -> Result<Json, JsonError> {
+        let mut r = Reader::new(text);
+        let value = any(&mut r)?;
+        r.end()?;
+        Ok(value)
+    }
+
+    fn any(r: &mut Reader) -> Result<Json, JsonError> {
+        Ok(match r.peek() {
+            Some(b'{') => {
+                let mut members = vec![];
+                r.members("an object", &mut |r, name| {
+                    members.push((name.to_string(), any(r)?));
+                    Ok(())
+                })?;
+                Json::Object(members)
+            }
+            Some(b'[') => {
+                let mut items = vec![];
+                r.array(&mut |r| {
+                    items.push(any(r)?);
+                    Ok(())
+                })?;
+                Json::Array(items)
+            }
+            Some(b'"') => Json::String(r.string()?),
+            Some(b't' | b'f') => Json::Bool(r.bool()?),
+            _ if r.null()? => Json::Null,
+            _ => Json::Number(r.number()?),
+        })
+    }
+
+    #[test]
+    fn skipping_checks_what_it_skips() {
+        for good in [r#"{"a":[1,{"b":"\u00e9"}],"c":null}"#, "[]", "{}", "-1.5e3"] {
+            let mut r = Reader::new(good);
+            r.skip().unwrap();
+            r.end().unwrap();
+        }
+        for bad in ["[1,]", "{\"a\" 1}", "\"\\x\"", "nul", "{\"a\":1,}"] {
+            assert!(Reader::new(bad).skip().is_err(), "{bad:?} was skipped");
+        }
+    }
 
     #[test]
     fn values_of_every_kind_are_read() {

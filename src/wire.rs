@@ -14,145 +14,98 @@ use mcr_model::{
     RecordEvent, Section, SectionKind, SourceKind, SourceRef, SourceState, SourceStatus,
 };
 
-use crate::json::{Json, JsonError, parse};
+use crate::json::{Json, JsonError, Reader};
 
-/// A type read from a [`Json`] value.
+/// A type read from JSON text.
 pub trait FromJson: Sized {
-    /// Reads `value`, taking its strings rather than copying them.
-    fn from_json(value: Json) -> Result<Self, JsonError>;
+    /// Reads one value of this type, the reader at its start.
+    fn read(r: &mut Reader) -> Result<Self, JsonError>;
 }
 
-/// Parses `text` as JSON and reads a `T` from it.
+/// Reads a `T` from `text`, all of it.
 pub fn from_text<T: FromJson>(text: &str) -> Result<T, JsonError> {
-    T::from_json(parse(text)?)
-}
-
-fn wrong(what: &str) -> JsonError {
-    let mut message = String::from("expected ");
-    message.push_str(what);
-    JsonError(message)
+    let mut r = Reader::new(text);
+    let value = T::read(&mut r)?;
+    r.end()?;
+    Ok(value)
 }
 
 impl FromJson for String {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        match value {
-            Json::String(s) => Ok(s),
-            _ => Err(wrong("a string")),
-        }
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        r.string()
     }
 }
 
 impl FromJson for bool {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        match value {
-            Json::Bool(b) => Ok(b),
-            _ => Err(wrong("true or false")),
-        }
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        r.bool()
     }
 }
 
 impl FromJson for u32 {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        match value {
-            Json::Number(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
-                Ok(n as u32)
-            }
-            _ => Err(wrong("a count")),
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let n = r.number()?;
+        if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+            Ok(n as u32)
+        } else {
+            Err(JsonError::new("expected a count"))
         }
     }
 }
 
 impl<T: FromJson> FromJson for Option<T> {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        match value {
-            Json::Null => Ok(None),
-            v => T::from_json(v).map(Some),
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        if r.null()? {
+            Ok(None)
+        } else {
+            T::read(r).map(Some)
         }
     }
 }
 
 impl<T: FromJson> FromJson for Vec<T> {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        match value {
-            Json::Array(items) => items.into_iter().map(T::from_json).collect(),
-            _ => Err(wrong("an array")),
-        }
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let mut items = Vec::new();
+        r.array(&mut |r| {
+            items.push(T::read(r)?);
+            Ok(())
+        })?;
+        Ok(items)
     }
 }
 
-/// An object's members, taken one by one by name.
-struct Members(Vec<(String, Json)>);
-
-impl Members {
-    fn of(value: Json, what: &str) -> Result<Self, JsonError> {
-        match value {
-            Json::Object(members) => Ok(Self(members)),
-            _ => Err(wrong(what)),
-        }
-    }
-
-    /// The member `name`, removed; an error if it is there twice.
-    fn take(&mut self, name: &str) -> Result<Option<Json>, JsonError> {
-        let Some(i) = self.0.iter().position(|(n, _)| n == name) else {
-            return Ok(None);
-        };
-        let (_, value) = self.0.swap_remove(i);
-        if self.0.iter().any(|(n, _)| n == name) {
-            let mut message = String::from("duplicate member ");
-            message.push_str(name);
-            return Err(JsonError(message));
-        }
-        Ok(Some(value))
-    }
-
-    /// A member that must be there.
-    fn required<T: FromJson>(&mut self, name: &str) -> Result<T, JsonError> {
-        match self.take(name)? {
-            Some(v) => T::from_json(v).map_err(|e| within(name, e)),
-            None => {
-                let mut message = String::from("missing member ");
-                message.push_str(name);
-                Err(JsonError(message))
-            }
-        }
-    }
-
-    /// An `Option` member, or a `#[serde(default)]` one: missing means the default.
-    fn optional<T: FromJson + Default>(&mut self, name: &str) -> Result<T, JsonError> {
-        match self.take(name)? {
-            Some(v) => T::from_json(v).map_err(|e| within(name, e)),
-            None => Ok(T::default()),
-        }
-    }
+/// Reads a `T` into `slot` (a member that must be there: see [`need`]).
+fn put<T: FromJson>(slot: &mut Option<T>, r: &mut Reader) -> Result<(), JsonError> {
+    *slot = Some(T::read(r)?);
+    Ok(())
 }
 
-/// `error`, saying which member it was found in.
-fn within(name: &str, error: JsonError) -> JsonError {
-    let mut message = error.0;
-    message.push_str(" in ");
-    message.push_str(name);
-    JsonError(message)
+/// Reads a `T` over `slot`: an `Option` member, or a `#[serde(default)]` one, which may
+/// be missing.
+fn set<T: FromJson>(slot: &mut T, r: &mut Reader) -> Result<(), JsonError> {
+    *slot = T::read(r)?;
+    Ok(())
+}
+
+/// The value of the member `name`, which must have been given.
+fn need<T>(value: Option<T>, name: &str) -> Result<T, JsonError> {
+    value.ok_or_else(|| {
+        let mut message = String::from("missing member ");
+        message.push_str(name);
+        JsonError(message)
+    })
 }
 
 /// Reads a string naming one of `names`, returning the matching one of `values`.
-fn one_of<T: Copy>(value: Json, names: &[&str], values: &[T]) -> Result<T, JsonError> {
-    let s = String::from_json(value)?;
-    names
-        .iter()
-        .position(|n| *n == s)
-        .map(|i| values[i])
-        .ok_or_else(|| {
-            let mut message = String::from("unknown variant ");
-            message.push_str(&s);
-            JsonError(message)
-        })
+fn one_of<T: Copy>(r: &mut Reader, names: &[&str], values: &[T]) -> Result<T, JsonError> {
+    r.name_of(names).map(|i| values[i])
 }
 
 impl FromJson for SourceKind {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
         use SourceKind::*;
         one_of(
-            value,
+            r,
             &[
                 "gp-practice",
                 "acute-trust",
@@ -174,10 +127,10 @@ impl FromJson for SourceKind {
 }
 
 impl FromJson for SourceState {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
         use SourceState::*;
         one_of(
-            value,
+            r,
             &[
                 "answered",
                 "timed_out",
@@ -207,16 +160,16 @@ fn section_name(kind: SectionKind) -> &'static str {
 }
 
 impl FromJson for SectionKind {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
         let names = SectionKind::ALL.map(section_name);
-        one_of(value, &names, &SectionKind::ALL)
+        one_of(r, &names, &SectionKind::ALL)
     }
 }
 
 impl FromJson for EntryFlag {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
         one_of(
-            value,
+            r,
             &["unknown_modifier", "invalid_date"],
             &[EntryFlag::UnknownModifier, EntryFlag::InvalidDate],
         )
@@ -224,242 +177,496 @@ impl FromJson for EntryFlag {
 }
 
 impl FromJson for NhsNumber {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        NhsNumber::parse(&String::from_json(value)?).map_err(|_| wrong("a valid NHS number"))
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        NhsNumber::parse(&r.string()?).map_err(|_| JsonError::new("expected a valid NHS number"))
     }
 }
 
 impl FromJson for SourceRef {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a source")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut id, mut organisation, mut ods_code, mut kind) = (None, None, None, None);
+        r.object(
+            "a source",
+            &["id", "organisation", "ods_code", "kind"],
+            &mut |r, i| match i {
+                0 => put(&mut id, r),
+                1 => put(&mut organisation, r),
+                2 => put(&mut ods_code, r),
+                _ => put(&mut kind, r),
+            },
+        )?;
         Ok(SourceRef {
-            id: m.required("id")?,
-            organisation: m.required("organisation")?,
-            ods_code: m.required("ods_code")?,
-            kind: m.required("kind")?,
+            id: need(id, "id")?,
+            organisation: need(organisation, "organisation")?,
+            ods_code: need(ods_code, "ods_code")?,
+            kind: need(kind, "kind")?,
         })
     }
 }
 
 impl FromJson for SourceStatus {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a source status")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut source, mut state) = (None, None);
+        let (mut as_of, mut message) = (None, None);
+        let (mut warnings, mut withheld, mut entered_in_error) = (Vec::new(), 0, 0);
+        r.object(
+            "a source status",
+            &[
+                "source",
+                "state",
+                "as_of",
+                "message",
+                "warnings",
+                "withheld",
+                "entered_in_error",
+            ],
+            &mut |r, i| match i {
+                0 => put(&mut source, r),
+                1 => put(&mut state, r),
+                2 => set(&mut as_of, r),
+                3 => set(&mut message, r),
+                4 => set(&mut warnings, r),
+                5 => set(&mut withheld, r),
+                _ => set(&mut entered_in_error, r),
+            },
+        )?;
         Ok(SourceStatus {
-            source: m.required("source")?,
-            state: m.required("state")?,
-            as_of: m.optional("as_of")?,
-            message: m.optional("message")?,
-            warnings: m.optional("warnings")?,
-            withheld: m.optional("withheld")?,
-            entered_in_error: m.optional("entered_in_error")?,
+            source: need(source, "source")?,
+            state: need(state, "state")?,
+            as_of,
+            message,
+            warnings,
+            withheld,
+            entered_in_error,
         })
     }
 }
 
 impl FromJson for Coding {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a coding")?;
-        Ok(Coding {
-            system: m.optional("system")?,
-            code: m.optional("code")?,
-            display: m.optional("display")?,
-        })
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let mut c = Coding {
+            system: None,
+            code: None,
+            display: None,
+        };
+        r.object(
+            "a coding",
+            &["system", "code", "display"],
+            &mut |r, i| match i {
+                0 => set(&mut c.system, r),
+                1 => set(&mut c.code, r),
+                _ => set(&mut c.display, r),
+            },
+        )?;
+        Ok(c)
     }
 }
 
 impl FromJson for Entry {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "an entry")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut id, mut source, mut title) = (None, None, None);
+        let (mut codes, mut flags) = (Vec::new(), Vec::new());
+        let [
+            mut date,
+            mut end_date,
+            mut status,
+            mut category,
+            mut detail,
+            mut value,
+            mut reference_range,
+            mut narrative,
+        ] = [const { None }; 8];
+        r.object(
+            "an entry",
+            &[
+                "id",
+                "source",
+                "title",
+                "codes",
+                "date",
+                "end_date",
+                "status",
+                "category",
+                "detail",
+                "value",
+                "reference_range",
+                "narrative",
+                "flags",
+            ],
+            &mut |r, i| match i {
+                0 => put(&mut id, r),
+                1 => put(&mut source, r),
+                2 => put(&mut title, r),
+                3 => set(&mut codes, r),
+                4 => set(&mut date, r),
+                5 => set(&mut end_date, r),
+                6 => set(&mut status, r),
+                7 => set(&mut category, r),
+                8 => set(&mut detail, r),
+                9 => set(&mut value, r),
+                10 => set(&mut reference_range, r),
+                11 => set(&mut narrative, r),
+                _ => set(&mut flags, r),
+            },
+        )?;
         Ok(Entry {
-            id: m.required("id")?,
-            source: m.required("source")?,
-            title: m.required("title")?,
-            codes: m.optional("codes")?,
-            date: m.optional("date")?,
-            end_date: m.optional("end_date")?,
-            status: m.optional("status")?,
-            category: m.optional("category")?,
-            detail: m.optional("detail")?,
-            value: m.optional("value")?,
-            reference_range: m.optional("reference_range")?,
-            narrative: m.optional("narrative")?,
-            flags: m.optional("flags")?,
+            id: need(id, "id")?,
+            source: need(source, "source")?,
+            title: need(title, "title")?,
+            codes,
+            date,
+            end_date,
+            status,
+            category,
+            detail,
+            value,
+            reference_range,
+            narrative,
+            flags,
         })
     }
 }
 
 impl FromJson for Section {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a section")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut kind, mut entries) = (None, None);
+        r.object("a section", &["kind", "entries"], &mut |r, i| match i {
+            0 => put(&mut kind, r),
+            _ => put(&mut entries, r),
+        })?;
         Ok(Section {
-            kind: m.required("kind")?,
-            entries: m.required("entries")?,
+            kind: need(kind, "kind")?,
+            entries: need(entries, "entries")?,
         })
     }
 }
 
 impl FromJson for Dataset {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a dataset")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut name, mut sections, mut note) = (None, None, None);
+        r.object(
+            "a dataset",
+            &["name", "sections", "note"],
+            &mut |r, i| match i {
+                0 => put(&mut name, r),
+                1 => put(&mut sections, r),
+                _ => put(&mut note, r),
+            },
+        )?;
         Ok(Dataset {
-            name: m.required("name")?,
-            sections: m.required("sections")?,
-            note: m.required("note")?,
+            name: need(name, "name")?,
+            sections: need(sections, "sections")?,
+            note: need(note, "note")?,
         })
     }
 }
 
 impl FromJson for PracticeRef {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a practice")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut ods_code, mut name) = (None, None);
+        r.object("a practice", &["ods_code", "name"], &mut |r, i| match i {
+            0 => put(&mut ods_code, r),
+            _ => put(&mut name, r),
+        })?;
         Ok(PracticeRef {
-            ods_code: m.required("ods_code")?,
-            name: m.required("name")?,
+            ods_code: need(ods_code, "ods_code")?,
+            name: need(name, "name")?,
         })
     }
 }
 
 impl FromJson for Demographics {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "demographics")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut nhs_number, mut given_names, mut address) = (None, None, None);
+        let [
+            mut family_name,
+            mut birth_date,
+            mut gender,
+            mut deceased_date,
+        ] = [const { None }; 4];
+        let mut registered_practice = None;
+        r.object(
+            "demographics",
+            &[
+                "nhs_number",
+                "family_name",
+                "given_names",
+                "birth_date",
+                "gender",
+                "address",
+                "registered_practice",
+                "deceased_date",
+            ],
+            &mut |r, i| match i {
+                0 => put(&mut nhs_number, r),
+                1 => set(&mut family_name, r),
+                2 => put(&mut given_names, r),
+                3 => set(&mut birth_date, r),
+                4 => set(&mut gender, r),
+                5 => put(&mut address, r),
+                6 => set(&mut registered_practice, r),
+                _ => set(&mut deceased_date, r),
+            },
+        )?;
         Ok(Demographics {
-            nhs_number: m.required("nhs_number")?,
-            family_name: m.optional("family_name")?,
-            given_names: m.required("given_names")?,
-            birth_date: m.optional("birth_date")?,
-            gender: m.optional("gender")?,
-            address: m.required("address")?,
-            registered_practice: m.optional("registered_practice")?,
-            deceased_date: m.optional("deceased_date")?,
+            nhs_number: need(nhs_number, "nhs_number")?,
+            family_name,
+            given_names: need(given_names, "given_names")?,
+            birth_date,
+            gender,
+            address: need(address, "address")?,
+            registered_practice,
+            deceased_date,
         })
     }
 }
 
 impl FromJson for Record {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a record")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut patient, mut located, mut dataset) = (None, Vec::new(), None);
+        let (mut sources, mut sections) = (None, None);
+        r.object(
+            "a record",
+            &["patient", "located", "sources", "sections", "dataset"],
+            &mut |r, i| match i {
+                0 => set(&mut patient, r),
+                1 => set(&mut located, r),
+                2 => put(&mut sources, r),
+                3 => put(&mut sections, r),
+                _ => set(&mut dataset, r),
+            },
+        )?;
         Ok(Record {
-            patient: m.optional("patient")?,
-            located: m.optional("located")?,
-            sources: m.required("sources")?,
-            sections: m.required("sections")?,
-            dataset: m.optional("dataset")?,
+            patient,
+            located,
+            sources: need(sources, "sources")?,
+            sections: need(sections, "sections")?,
+            dataset,
         })
     }
 }
 
 impl FromJson for RecordEvent {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a record event")?;
-        let event: String = m.required("event")?;
-        Ok(match event.as_str() {
-            "patient" => RecordEvent::Patient {
-                patient: m.optional("patient")?,
+    /// The members of every kind of event are read wherever the `event` tag stands (as
+    /// serde's internally tagged enums are), then the tag says which must be there.
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut event, mut patient, mut sources, mut dataset) = (None, None, None, None);
+        let (mut status, mut sections, mut message) = (None, None, None);
+        r.object(
+            "a record event",
+            &[
+                "event", "patient", "sources", "dataset", "status", "sections", "message",
+            ],
+            &mut |r, i| match i {
+                0 => {
+                    event =
+                        Some(r.name_of(&["patient", "located", "source", "complete", "aborted"])?);
+                    Ok(())
+                }
+                1 => set(&mut patient, r),
+                2 => put(&mut sources, r),
+                3 => set(&mut dataset, r),
+                4 => put(&mut status, r),
+                5 => put(&mut sections, r),
+                _ => put(&mut message, r),
             },
-            "located" => RecordEvent::Located {
-                sources: m.required("sources")?,
-                dataset: m.optional("dataset")?,
+        )?;
+        Ok(match need(event, "event")? {
+            0 => RecordEvent::Patient { patient },
+            1 => RecordEvent::Located {
+                sources: need(sources, "sources")?,
+                dataset,
             },
-            "source" => RecordEvent::Source {
-                status: m.required("status")?,
-                sections: m.required("sections")?,
+            2 => RecordEvent::Source {
+                status: need(status, "status")?,
+                sections: need(sections, "sections")?,
             },
-            "complete" => RecordEvent::Complete,
-            "aborted" => RecordEvent::Aborted {
-                message: m.required("message")?,
+            3 => RecordEvent::Complete,
+            _ => RecordEvent::Aborted {
+                message: need(message, "message")?,
             },
-            _ => return Err(wrong("a known record event")),
         })
     }
 }
 
 impl FromJson for ApiError {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "an error")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut code, mut message) = (None, None);
+        r.object("an error", &["code", "message"], &mut |r, i| match i {
+            0 => put(&mut code, r),
+            _ => put(&mut message, r),
+        })?;
         Ok(ApiError {
-            code: m.required("code")?,
-            message: m.required("message")?,
+            code: need(code, "code")?,
+            message: need(message, "message")?,
         })
     }
 }
 
 impl FromJson for ContextCreated {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a context")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let mut context_id = None;
+        r.object("a context", &["context_id"], &mut |r, _| {
+            put(&mut context_id, r)
+        })?;
         Ok(ContextCreated {
-            context_id: m.required("context_id")?,
+            context_id: need(context_id, "context_id")?,
         })
     }
 }
 
 impl FromJson for BreakGlassReason {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
         let codes = BreakGlassReason::ALL.map(BreakGlassReason::code);
-        one_of(value, &codes, &BreakGlassReason::ALL)
+        one_of(r, &codes, &BreakGlassReason::ALL)
     }
 }
 
 impl FromJson for GrantView {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a grant")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let [
+            mut id,
+            mut user_id,
+            mut nhs_number,
+            mut reason,
+            mut granted,
+            mut expires,
+        ] = [const { None }; 6];
+        let (mut code, mut ended) = (None, None);
+        r.object(
+            "a grant",
+            &[
+                "id",
+                "user_id",
+                "nhs_number",
+                "code",
+                "reason",
+                "granted",
+                "expires",
+                "ended",
+            ],
+            &mut |r, i| match i {
+                0 => put(&mut id, r),
+                1 => put(&mut user_id, r),
+                2 => put(&mut nhs_number, r),
+                3 => put(&mut code, r),
+                4 => put(&mut reason, r),
+                5 => put(&mut granted, r),
+                6 => put(&mut expires, r),
+                _ => set(&mut ended, r),
+            },
+        )?;
         Ok(GrantView {
-            id: m.required("id")?,
-            user_id: m.required("user_id")?,
-            nhs_number: m.required("nhs_number")?,
-            code: m.required("code")?,
-            reason: m.required("reason")?,
-            granted: m.required("granted")?,
-            expires: m.required("expires")?,
-            ended: m.optional("ended")?,
+            id: need(id, "id")?,
+            user_id: need(user_id, "user_id")?,
+            nhs_number: need(nhs_number, "nhs_number")?,
+            code: need(code, "code")?,
+            reason: need(reason, "reason")?,
+            granted: need(granted, "granted")?,
+            expires: need(expires, "expires")?,
+            ended,
         })
     }
 }
 
 impl FromJson for EntryRef {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "an entry reference")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut source, mut entry) = (None, None);
+        r.object(
+            "an entry reference",
+            &["source", "entry"],
+            &mut |r, i| match i {
+                0 => put(&mut source, r),
+                _ => put(&mut entry, r),
+            },
+        )?;
         Ok(EntryRef {
-            source: m.required("source")?,
-            entry: m.required("entry")?,
+            source: need(source, "source")?,
+            entry: need(entry, "entry")?,
         })
     }
 }
 
 impl FromJson for CommentAuthor {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "an author")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let mut id = None;
+        let [mut name, mut role, mut organisation] = [const { None }; 3];
+        r.object(
+            "an author",
+            &["id", "name", "role", "organisation"],
+            &mut |r, i| match i {
+                0 => put(&mut id, r),
+                1 => set(&mut name, r),
+                2 => set(&mut role, r),
+                _ => set(&mut organisation, r),
+            },
+        )?;
         Ok(CommentAuthor {
-            id: m.required("id")?,
-            name: m.optional("name")?,
-            role: m.optional("role")?,
-            organisation: m.optional("organisation")?,
+            id: need(id, "id")?,
+            name,
+            role,
+            organisation,
         })
     }
 }
 
 impl FromJson for CommentView {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "a comment")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut id, mut author, mut created) = (None, None, None);
+        let (mut entry, mut body, mut retracted) = (None, None, None);
+        let (mut new, mut mine) = (false, false);
+        r.object(
+            "a comment",
+            &[
+                "id",
+                "entry",
+                "author",
+                "body",
+                "created",
+                "retracted",
+                "new",
+                "mine",
+            ],
+            &mut |r, i| match i {
+                0 => put(&mut id, r),
+                1 => set(&mut entry, r),
+                2 => put(&mut author, r),
+                3 => set(&mut body, r),
+                4 => put(&mut created, r),
+                5 => set(&mut retracted, r),
+                6 => set(&mut new, r),
+                _ => set(&mut mine, r),
+            },
+        )?;
         Ok(CommentView {
-            id: m.required("id")?,
-            entry: m.optional("entry")?,
-            author: m.required("author")?,
-            body: m.optional("body")?,
-            created: m.required("created")?,
-            retracted: m.optional("retracted")?,
-            new: m.optional("new")?,
-            mine: m.optional("mine")?,
+            id: need(id, "id")?,
+            entry,
+            author: need(author, "author")?,
+            body,
+            created: need(created, "created")?,
+            retracted,
+            new,
+            mine,
         })
     }
 }
 
 impl FromJson for Comments {
-    fn from_json(value: Json) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "comments")?;
+    fn read(r: &mut Reader) -> Result<Self, JsonError> {
+        let (mut comments, mut last_viewed, mut may_write) = (None, None, false);
+        r.object(
+            "comments",
+            &["comments", "last_viewed", "may_write"],
+            &mut |r, i| match i {
+                0 => put(&mut comments, r),
+                1 => set(&mut last_viewed, r),
+                _ => set(&mut may_write, r),
+            },
+        )?;
         Ok(Comments {
-            comments: m.required("comments")?,
-            last_viewed: m.optional("last_viewed")?,
-            may_write: m.optional("may_write")?,
+            comments: need(comments, "comments")?,
+            last_viewed,
+            may_write,
         })
     }
 }
@@ -724,6 +931,17 @@ mod tests {
         assert!(from_text::<RecordEvent>(wrong_patient).is_err());
         assert!(serde_json::from_str::<RecordEvent>(wrong_patient).is_err());
         assert!(from_text::<RecordEvent>(r#"{"event":"later"}"#).is_err());
+        // The tag may come after the members it governs, as serde allows.
+        let tag_last = r#"{"sources":[],"event":"located"}"#;
+        assert_eq!(
+            from_text::<RecordEvent>(tag_last).unwrap(),
+            serde_json::from_str::<RecordEvent>(tag_last).unwrap()
+        );
+        let in_member = from_text::<Entry>(
+            r#"{"id":"e","source":{"id":"gp","organisation":"o","ods_code":"X","kind":"gp-practice"},"title":"t","codes":[{"code":7}]}"#,
+        )
+        .unwrap_err();
+        assert!(in_member.0.ends_with(" in code in codes"), "{}", in_member.0);
         assert!(from_text::<u32>("-1").is_err() && from_text::<u32>("1.5").is_err());
     }
 
