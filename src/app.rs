@@ -254,7 +254,18 @@ pub fn Panel(
     let show_filter = Memo::new(move |_| {
         failure.with(Option::is_none) && state.with(|s| s.progress != Progress::Opening)
     });
-    let titles = Signal::derive(move || state.with(|s| entry_titles(&s.record)));
+    // Only the titles comments refer to, and only recomputed when they change: the
+    // comment list is not rebuilt (nor every entry walked) on each source's answer.
+    let titles = Memo::new(move |_| {
+        let wanted: Vec<EntryRef> = comments.loaded.with(|c| match c {
+            Some(Ok(c)) => c.comments.iter().filter_map(|c| c.entry.clone()).collect(),
+            _ => vec![],
+        });
+        if wanted.is_empty() {
+            return HashMap::new();
+        }
+        state.with(|s| entry_titles(&s.record, &wanted))
+    });
     let progress = move || match state.with(|s| s.progress) {
         Progress::Opening => "opening",
         Progress::Receiving => "receiving",
@@ -328,7 +339,7 @@ pub fn Panel(
                         model=comments
                         options=options.clone()
                         context_id=context_id
-                        titles=titles
+                        titles=Signal::from(titles)
                     />
                 }),
                 _ => None,
@@ -534,20 +545,18 @@ fn in_dataset(record: &Record, kind: SectionKind) -> bool {
         .is_none_or(|d| d.sections.contains(&kind))
 }
 
-/// Every entry's title by its reference, to say what an entry comment is about.
-fn entry_titles(record: &Record) -> HashMap<EntryRef, String> {
+/// The titles of the `wanted` entries found in `record`, by reference, to say what an
+/// entry comment is about.
+fn entry_titles(record: &Record, wanted: &[EntryRef]) -> HashMap<EntryRef, String> {
     record
         .sections
         .iter()
         .flat_map(|s| &s.entries)
-        .map(|e| {
-            (
-                EntryRef {
-                    source: e.source.id.clone(),
-                    entry: e.id.clone(),
-                },
-                e.title.clone(),
-            )
+        .filter_map(|e| {
+            let found = wanted
+                .iter()
+                .find(|w| w.entry == e.id && w.source == e.source.id)?;
+            Some((found.clone(), e.title.clone()))
         })
         .collect()
 }

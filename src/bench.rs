@@ -1,10 +1,15 @@
 //! Benchmark entry point (cargo feature `bench`, built only by `cargo xtask bench`):
-//! renders the clinician's [`RecordView`] for a record handed over as JSON, without a
-//! gateway, so the bench page can time the same view the panel shows.
+//! the clinician's [`RecordView`] as the panel shows it while a record streams in, fed
+//! from JSON handed over by the bench page instead of a gateway, so the page can time
+//! the same view the panel shows from the last byte of the data.
 //!
-//! It mounts exactly as [`crate::mount`] does — a `div.mcr-root` in the element's open
-//! shadow root, the panel's stylesheet and its outer section — but with the record
-//! already complete, so what is timed is parsing the record and building its DOM.
+//! [`mount_for_bench`] mounts exactly as [`crate::mount`] does — a `div.mcr-root` in the
+//! element's open shadow root, the panel's stylesheet and its outer section — showing
+//! the record as it stands once the patient and the sources to ask are known and no
+//! source has answered: what is on screen while the panel waits. [`BenchView::show`]
+//! then takes the complete record, as the panel takes the last source's event: parsed
+//! from UTF-8 bytes and set into the view's signal, which rebuilds the `RecordView`
+//! from a copy of the record, as `Panel` does on each event.
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
@@ -22,37 +27,64 @@ extern "C" {
     fn utf8(text: &JsValue) -> js_sys::Uint8Array;
 }
 
-/// Parses `record_json` (a JS string holding an [`mcr_model::Record`], as the gateway's
-/// `application/json` form sends it) and mounts its [`RecordView`] into `element`'s
-/// shadow root.
+/// A bench view: the mounted panel and the record it shows.
+#[wasm_bindgen]
+pub struct BenchView {
+    panel: PanelHandle,
+    record: RwSignal<Record>,
+}
+
+/// Reads a record from `json` (a JS string holding an [`mcr_model::Record`], as the
+/// gateway's `application/json` form sends it).
 ///
 /// The text is taken as the panel takes the gateway's stream, as UTF-8 bytes: the
 /// browser's `TextEncoder` encodes it in one call and the bytes are copied into wasm
 /// memory (wasm-bindgen's own `&str` argument walks a string of megabytes character by
-/// character in JS first). Returns when the view's DOM is built; `unmount()` on the
-/// handle removes it.
-#[wasm_bindgen]
-pub fn render_record_for_bench(
-    element: HtmlElement,
-    record_json: JsValue,
-) -> Result<PanelHandle, JsValue> {
-    let text = String::from_utf8(utf8(&record_json).to_vec())
+/// character in JS first).
+fn read_record(json: &JsValue) -> Result<Record, JsValue> {
+    let text = String::from_utf8(utf8(json).to_vec())
         .map_err(|_| JsValue::from_str("the record is not UTF-8"))?;
-    let record: Record = crate::wire::from_text(&text).map_err(|e| JsValue::from_str(&e.0))?;
-    drop(text);
+    crate::wire::from_text(&text).map_err(|e| JsValue::from_str(&e.0))
+}
+
+/// Mounts the record view into `element`'s shadow root showing `waiting_json` (the
+/// record before any source has answered: its patient and `located` list). Returns when
+/// its DOM is built.
+#[wasm_bindgen]
+pub fn mount_for_bench(element: HtmlElement, waiting_json: JsValue) -> Result<BenchView, JsValue> {
+    let record = RwSignal::new(read_record(&waiting_json)?);
     let container = crate::shadow_container(&element)?;
     let handle = mount_to(container.clone(), move || {
         view! {
             <style>{PANEL_CSS}</style>
-            <section class="mcr-panel" aria-label="My Care Record" data-progress="complete">
-                <RecordView record=record/>
+            <section class="mcr-panel" aria-label="My Care Record">
+                {move || view! { <RecordView record=record.get()/> }}
             </section>
         }
         .into_any()
     });
-    Ok(PanelHandle {
-        handle: Some(Box::new(handle)),
-        container,
-        options: None,
+    Ok(BenchView {
+        panel: PanelHandle {
+            handle: Some(Box::new(handle)),
+            container,
+            options: None,
+        },
+        record,
     })
+}
+
+#[wasm_bindgen]
+impl BenchView {
+    /// Shows the complete record in `record_json`: parsed, then set, which rebuilds the
+    /// view before the browser's next frame.
+    pub fn show(&self, record_json: JsValue) -> Result<(), JsValue> {
+        let record = read_record(&record_json)?;
+        self.record.set(record);
+        Ok(())
+    }
+
+    /// Removes the view from the page.
+    pub fn unmount(&mut self) {
+        self.panel.unmount();
+    }
 }

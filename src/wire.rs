@@ -941,7 +941,11 @@ mod tests {
             r#"{"id":"e","source":{"id":"gp","organisation":"o","ods_code":"X","kind":"gp-practice"},"title":"t","codes":[{"code":7}]}"#,
         )
         .unwrap_err();
-        assert!(in_member.0.ends_with(" in code in codes"), "{}", in_member.0);
+        assert!(
+            in_member.0.ends_with(" in code in codes"),
+            "{}",
+            in_member.0
+        );
         assert!(from_text::<u32>("-1").is_err() && from_text::<u32>("1.5").is_err());
     }
 

@@ -30,7 +30,7 @@ pub fn build() -> Result<PanelSize> {
     build_into(&root().join("pkg"), &[])
 }
 
-/// Builds the panel with the `bench` feature (`render_record_for_bench`) into `out`.
+/// Builds the panel with the `bench` feature (`mount_for_bench`) into `out`.
 pub fn build_for_bench(out: &std::path::Path) -> Result<PanelSize> {
     build_into(out, &["bench"])
 }

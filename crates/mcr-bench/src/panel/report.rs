@@ -89,23 +89,28 @@ pub fn markdown(p: &Panel) -> String {
         ratio(o.brotli as f64, q.brotli as f64)
     ));
     md.push_str(&format!(
-        "\nRender time in headless Chromium {}: median of {} runs, each in a fresh page, from handing \
-         the subject the JSON text of the record (ours: the gateway's `Record`; the peer: a FHIR Bundle) \
-         to the frame after its entries are in the DOM (`performance.measure`; the end mark is set in a \
-         task queued from `requestAnimationFrame`, after that frame's style, layout and paint). Ours is \
-         the clinician's `RecordView` mounted by `render_record_for_bench` (the `bench` feature, which \
-         adds {} bytes and is not in the shipped panel), which takes the text as UTF-8 bytes from the \
-         browser's `TextEncoder` (inside the timed span) and parses it with the panel's own JSON reader, \
-         as the panel reads the gateway's stream; it opens on its Summary tab, as the panel does: \
-         the banner, the sources, a tab per section with its count, and the summary (a few items of \
-         each part, which the peer has no counterpart of); a section's entries (50 per column at \
-         first), its medication comparison and trend plots are built when its tab is selected; \
-         the peer renders every entry through `flushSync` into a React root. Entries spread evenly over problems, \
-         medications, allergies and results, half from a GP practice and half from a trust. \
-         A fresh page has drawn no text before the timed span, so either subject's first frame also \
-         pays for the browser's first font look-ups (one per face, size and weight: in a trace, \
-         `FontCache::GetFontPlatformData` inside the first layout), and its wasm or JS is compiled \
-         lazily on first call; neither is warmed up beforehand.\n\n\
+        "\nRender time in headless Chromium {}: median of {} runs, each in a fresh page, from the \
+         last byte of the data — handing the subject the JSON text of the record (ours: the gateway's \
+         `Record`; the peer: a FHIR Bundle) — to the frame after its entries are in the DOM \
+         (`performance.measure`; the end mark is set in a task queued from `requestAnimationFrame`, \
+         after that frame's style, layout and paint). Before the timed span, untimed, each subject \
+         draws what a viewer shows while it waits for the data — the patient and no entries (ours: \
+         the record as it is once the sources to ask are known and none has answered; the peer: its \
+         sections with the Bundle's Patient and no resources) — and a frame goes by, as a viewer \
+         is on screen before its record arrives; so neither subject's timed frame pays for the \
+         page's first text (the first font look-ups) or the first call into its code. Ours is the \
+         clinician's `RecordView` mounted by `mount_for_bench` (the `bench` feature, which adds {} \
+         bytes and is not in the shipped panel), which takes the text as UTF-8 bytes from the \
+         browser's `TextEncoder` (inside the timed span), parses it with the panel's own JSON \
+         reader, as the panel reads the gateway's stream, and sets it into the view's signal, \
+         rebuilding the view from a copy of the record as the panel does on each event; it opens on \
+         its Summary tab, as the panel does: the banner, the sources, a tab per section with its \
+         count, and the summary (a few items of each part, which the peer has no counterpart of); \
+         a section's entries (50 per column at first), its medication comparison and trend plots \
+         are built when its tab is selected; the peer renders every entry through `flushSync` into \
+         its React root. Entries spread evenly over problems, medications, allergies and results, \
+         half from a GP practice and half from a trust. The whole record arrives at once here, the \
+         worst case: streamed, the panel reads and draws each source's part as it comes.\n\n\
          | entries | ours median ms | peer median ms | ratio ours/peer | entries in the DOM (ours: summary items / peer) |\n\
          | ---: | ---: | ---: | ---: | ---: |\n",
         version("Chromium"),
