@@ -67,15 +67,26 @@ fn network(e: gloo_net::Error) -> LoadError {
     LoadError::new("network", format!("the gateway could not be reached ({e})"))
 }
 
-/// Reads a successful answer's JSON body as a `T`.
-async fn read<T: FromJson>(response: Response) -> Result<T, LoadError> {
-    let text = response.text().await.map_err(network)?;
-    wire::from_text(&text).map_err(|e| {
+/// A successful answer's JSON body read as a `T`.
+fn decode<T: FromJson>(text: &str) -> Result<T, LoadError> {
+    wire::from_text(text).map_err(|e| {
         LoadError::new(
             "unreadable",
             format!("the gateway sent something unreadable ({e})"),
         )
     })
+}
+
+/// Sends the request `build` makes (see [`send`]) and reads its answer's JSON body as
+/// a `T`. Only the last step depends on `T`: the sending and the waiting are compiled
+/// once, not once per answer type.
+async fn fetch<T: FromJson>(options: &PanelOptions, build: &Build<'_>) -> Result<T, LoadError> {
+    decode(&fetch_text(options, build).await?)
+}
+
+/// Sends the request `build` makes (see [`send`]) and waits for its answer's body.
+async fn fetch_text(options: &PanelOptions, build: &Build<'_>) -> Result<String, LoadError> {
+    send(options, build).await?.text().await.map_err(network)
 }
 
 /// A request with a JSON body (already written as text).
@@ -111,14 +122,15 @@ fn bearer(options: &PanelOptions) -> String {
     format!("Bearer {}", options.token.current())
 }
 
+/// Makes a request given the `Authorization` header's value. A trait object, so that
+/// [`send`], with its retries and token refresh, is compiled once for every request.
+type Build<'a> = dyn Fn(&str) -> Result<Request, gloo_net::Error> + 'a;
+
 /// Sends the request `build` makes with the current `Authorization` header; a refusal
 /// becomes the gateway's own error. When the host gave a `getToken` callback it is asked
 /// for the first token, and for a fresh one after a 401, and the request is sent once
 /// more.
-async fn send(
-    options: &PanelOptions,
-    build: impl Fn(&str) -> Result<Request, gloo_net::Error>,
-) -> Result<Response, LoadError> {
+async fn send(options: &PanelOptions, build: &Build<'_>) -> Result<Response, LoadError> {
     if options.token.current().is_empty() {
         options.token.refresh().await;
     }
@@ -181,7 +193,7 @@ pub async fn open_context(
             &body,
         )
     };
-    let created: ContextCreated = read(send(options, request).await?).await?;
+    let created: ContextCreated = fetch(options, &request).await?;
     Ok((nhs, created.context_id))
 }
 
@@ -205,7 +217,7 @@ pub async fn stream_record(
     context_id: &str,
     only: Option<&str>,
     signal: Option<&AbortSignal>,
-    mut on_event: impl FnMut(RecordEvent),
+    on_event: &mut dyn FnMut(RecordEvent),
 ) -> Result<(), LoadError> {
     let query = only
         .map(|id| format!("?source={}", js_sys::encode_uri_component(id)))
@@ -221,7 +233,7 @@ pub async fn stream_record(
             .abort_signal(signal)
             .build()
     };
-    let response = send(options, request).await?;
+    let response = send(options, &request).await?;
     let body = response
         .body()
         .ok_or_else(|| LoadError::new("network", "the gateway sent no record"))?;
@@ -283,7 +295,7 @@ pub async fn load_comments(
             .abort_signal(signal)
             .build()
     };
-    read(send(options, request).await?).await
+    fetch(options, &request).await
 }
 
 /// Posts a comment with idempotency key `key`: resending the same key after a failure
@@ -306,7 +318,7 @@ pub async fn post_comment(
             &body,
         )
     };
-    read(send(options, request).await?).await
+    fetch(options, &request).await
 }
 
 /// Retracts the reader's own comment `id`.
@@ -323,7 +335,7 @@ pub async fn retract_comment(
             .abort_signal(signal)
             .build()
     };
-    send(options, request).await.map(drop)
+    send(options, &request).await.map(drop)
 }
 
 /// Breaks the glass in context `context_id`, giving the coded reason `code` and the
@@ -340,7 +352,7 @@ pub async fn break_glass(
     );
     let body = wire::break_glass_body(code, reason);
     let request = |auth: &str| with_json(Request::post(&url).header("Authorization", auth), &body);
-    read(send(options, request).await?).await
+    fetch(options, &request).await
 }
 
 /// Ends context `context_id` (and any break-glass grant in it) without waiting for the

@@ -119,11 +119,12 @@ pub fn Panel(
                 leptos::task::spawn_local(async move {
                     comments.reload(&for_comments, &comments_ctx).await
                 });
-                let streamed = stream_record(&opts, &nhs, &ctx, None, abort.as_deref(), |event| {
-                    // After unmount the signal is gone and the event is dropped.
-                    set_state.try_update(|s| s.apply(event));
-                })
-                .await;
+                let streamed =
+                    stream_record(&opts, &nhs, &ctx, None, abort.as_deref(), &mut |event| {
+                        // After unmount the signal is gone and the event is dropped.
+                        set_state.try_update(|s| s.apply(event));
+                    })
+                    .await;
                 match streamed {
                     Err(e) => fail(e),
                     Ok(()) if live() => {
@@ -163,11 +164,17 @@ pub fn Panel(
             };
             set_state.try_update(|s| s.forget_source(&id));
             leptos::task::spawn_local(async move {
-                let streamed =
-                    stream_record(&opts, &nhs, &ctx, Some(&id), abort.as_deref(), |event| {
+                let streamed = stream_record(
+                    &opts,
+                    &nhs,
+                    &ctx,
+                    Some(&id),
+                    abort.as_deref(),
+                    &mut |event| {
                         set_state.try_update(|s| s.apply_retry(&id, event));
-                    })
-                    .await;
+                    },
+                )
+                .await;
                 if let Err(e) = streamed {
                     fail(e);
                 }

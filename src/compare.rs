@@ -135,7 +135,7 @@ pub fn name_stem(title: &str) -> String {
     title
         .split_whitespace()
         .take_while(|w| !w.starts_with(|c: char| c.is_ascii_digit()))
-        .map(str::to_lowercase)
+        .map(crate::text::lowercase)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -151,12 +151,8 @@ fn same_code(a: &Entry, b: &Entry) -> bool {
 
 fn same_dosage(a: &Entry, b: &Entry) -> bool {
     let norm = |d: &Option<String>| {
-        d.as_deref().map(|s| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        })
+        d.as_deref()
+            .map(|s| crate::text::lowercase(&s.split_whitespace().collect::<Vec<_>>().join(" ")))
     };
     match (norm(&a.detail), norm(&b.detail)) {
         (Some(x), Some(y)) => x == y,

@@ -15,10 +15,9 @@ pub struct HostDemographics {
 }
 
 fn normalise_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    // One lower-case sigma whatever its place in the word, as when each letter was
+    // lowered on its own.
+    crate::text::alphanumeric_lowercase(name).replace('ς', "σ")
 }
 
 /// Each detail on which the host and the shared record disagree, in words; empty when

@@ -42,7 +42,7 @@ impl EntryFilter {
         let words: Vec<String> = self
             .text
             .split_whitespace()
-            .map(str::to_lowercase)
+            .map(crate::text::lowercase)
             .collect();
         if words.is_empty() {
             return true;
@@ -54,7 +54,7 @@ impl EntryFilter {
                 .filter_map(|f| f.as_deref()),
         );
         haystack.extend(e.codes.iter().filter_map(|c| c.display.as_deref()));
-        let text = haystack.join(" ").to_lowercase();
+        let text = crate::text::lowercase(&haystack.join(" "));
         words.iter().all(|w| text.contains(w.as_str()))
     }
 

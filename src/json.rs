@@ -173,7 +173,7 @@ impl<'a> Reader<'a> {
         }
         self.src
             .get(start..self.at)
-            .and_then(|s| s.parse::<f64>().ok())
+            .and_then(crate::text::parse_decimal)
             .filter(|n| n.is_finite())
             .ok_or_else(|| self.error("invalid number"))
     }

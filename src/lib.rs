@@ -22,6 +22,7 @@ pub mod order;
 pub mod state;
 pub mod style;
 pub mod summary;
+pub mod text;
 pub mod trends;
 pub mod wire;
 

@@ -61,7 +61,7 @@ pub fn parse_value(text: &str) -> Option<(f64, String)> {
         .char_indices()
         .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && c == '-')))
         .map_or(text.len(), |(i, _)| i);
-    let number: f64 = text[..end].parse().ok()?;
+    let number = crate::text::parse_decimal(&text[..end])?;
     let unit = text[end..].trim();
     if unit.starts_with('/') || !number.is_finite() {
         return None;
@@ -136,7 +136,7 @@ pub fn group_key(e: &Entry) -> String {
         .filter_map(coded)
         .find(|k| k.starts_with(LOINC))
         .or_else(|| e.codes.iter().find_map(coded))
-        .unwrap_or_else(|| e.title.trim().to_lowercase())
+        .unwrap_or_else(|| crate::text::lowercase(e.title.trim()))
 }
 
 /// The tests with at least two plottable results, in order of their latest result,

@@ -11,7 +11,7 @@ const NOT_KNOWN: &str = "Not known";
 
 /// `FAMILY, Given Middle`.
 pub fn display_name(p: &Demographics) -> String {
-    let family = p.family_name.as_deref().map(str::to_uppercase);
+    let family = p.family_name.as_deref().map(crate::text::uppercase);
     let given = (!p.given_names.is_empty()).then(|| p.given_names.join(" "));
     match (family, given) {
         (Some(f), Some(g)) => format!("{f}, {g}"),
@@ -48,10 +48,8 @@ fn birth_text(p: &Demographics) -> String {
 }
 
 fn title_case(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+    let first = s.chars().next().map_or(0, char::len_utf8);
+    crate::text::uppercase(&s[..first]) + &s[first..]
 }
 
 /// The banner; `None` when no source could say who the patient is.

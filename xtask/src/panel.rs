@@ -1,6 +1,9 @@
 //! Builds the panel into `pkg/`: cargo (wasm32, `panel` profile) → wasm-bindgen (ES
 //! module + TypeScript definitions) → npm binaryen's wasm-opt (Debian's binaryen 108
-//! produces broken modules) → an npm-shaped `package.json`. The same steps with the
+//! produces broken modules), run until it finds nothing more to shrink, functions in
+//! order of name, names then removed → esbuild
+//! minifies wasm-bindgen's JS glue and the inline snippet (a third of their gzip size;
+//! names of exports are kept) → an npm-shaped `package.json`. The same steps with the
 //! `bench` feature build the bench's copy elsewhere, leaving `pkg/` as shipped.
 
 use std::io::Write;
@@ -57,22 +60,39 @@ fn build_into(pkg: &std::path::Path, features: &[&str]) -> Result<PanelSize> {
         std::fs::remove_dir_all(pkg)?;
     }
     run(Command::new("wasm-bindgen")
-        .args([
-            "--target",
-            "web",
-            "--out-name",
-            "mcr_panel",
-            "--remove-name-section",
-            "--out-dir",
-        ])
+        .args(["--target", "web", "--out-name", "mcr_panel", "--out-dir"])
         .arg(pkg)
         .arg(&wasm_in))?;
     let wasm = pkg.join("mcr_panel_bg.wasm");
     run(Command::new(root.join("node_modules/.bin/wasm-opt"))
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        // Functions ordered by name before the names go: the copies of one generic
+        // function sit together, which gzip's window finds (3 KB less).
+        .args([
+            "-Oz",
+            "--converge",
+            "--reorder-functions-by-name",
+            "--strip-debug",
+            "--strip-producers",
+        ])
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm))?;
+    let mut scripts = vec![pkg.join("mcr_panel.js")];
+    scripts.extend(walk(&pkg.join("snippets"))?);
+    for script in scripts
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "js"))
+    {
+        run(Command::new(root.join("node_modules/.bin/esbuild"))
+            .arg(script)
+            .args([
+                "--minify",
+                "--format=esm",
+                "--allow-overwrite",
+                "--log-level=warning",
+            ])
+            .arg(format!("--outfile={}", script.display())))?;
+    }
     let package = serde_json::json!({
         "name": "mcr-panel",
         "version": env!("CARGO_PKG_VERSION"),
