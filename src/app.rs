@@ -279,6 +279,8 @@ pub fn Panel(
         Progress::Complete => "complete",
         Progress::Aborted => "aborted",
     };
+    // The record as the view reads it: borrowed from the state, never copied.
+    let shown = Signal::derive(move || state.with(|s| s.record.clone()));
     let failed_view = {
         let options = options.clone();
         move |e: LoadError| {
@@ -320,20 +322,20 @@ pub fn Panel(
             {move || match failure.get() {
                 Some(e) => failed_view(e).into_any(),
                 None => {
-                    let s = state.get();
-                    match s.progress {
+                    let (progress, aborted) = state.with(|s| (s.progress, s.aborted.clone()));
+                    match progress {
                         Progress::Opening => view! {
                             <p class="mcr-loading" role="status">"Loading the shared care record…"</p>
                         }
                         .into_any(),
                         _ => view! {
-                            {s.aborted.map(|m| view! {
+                            {aborted.map(|m| view! {
                                 <div class="mcr-error" role="alert">
                                     <strong>"The record stopped loading. "</strong>
                                     <span>{m}</span>
                                 </div>
                             })}
-                            <RecordView record=s.record comments=Some(comments) on_retry=Some(retry)
+                            <RecordView record=shown comments=Some(comments) on_retry=Some(retry)
                                 filter=Some(filter) tabs=Some(tabs)/>
                         }
                         .into_any(),
@@ -355,12 +357,40 @@ pub fn Panel(
     }
 }
 
+/// Where a [`RecordView`] reads its record. The view keeps no copy and holds no
+/// reference between reads: the panel's state keeps the only one, so the next source's
+/// entries are added to it in place (a copy of a 10,000-entry record was a sixth of the
+/// time to show it). A record given by value is kept for the view alone.
+#[derive(Clone, Copy)]
+pub struct RecordSource(Signal<Arc<Record>>);
+
+impl RecordSource {
+    /// Reads the record (untracked: the panel rebuilds the view when it changes), or
+    /// `None` once it is gone with the view's owner.
+    fn with<T>(&self, f: impl FnOnce(&Record) -> T) -> Option<T> {
+        self.0.try_with_untracked(|r| f(r))
+    }
+}
+
+impl From<Record> for RecordSource {
+    fn from(record: Record) -> Self {
+        Self(Signal::stored(Arc::new(record)))
+    }
+}
+
+impl From<Signal<Arc<Record>>> for RecordSource {
+    fn from(record: Signal<Arc<Record>>) -> Self {
+        Self(record)
+    }
+}
+
 /// The record: banner, source status, and its tabs — the summary, then each section
 /// of the reader's dataset — with the selected tab's panel beneath them.
 #[component]
 pub fn RecordView(
     /// The record to show.
-    record: Record,
+    #[prop(into)]
+    record: RecordSource,
     /// Comments, for the markers and "Comment" buttons on entries.
     #[prop(optional_no_strip)]
     comments: Option<CommentsModel>,
@@ -376,31 +406,35 @@ pub fn RecordView(
     tabs: Option<TabsModel>,
 ) -> impl IntoView {
     let model = tabs.unwrap_or_default();
-    let waiting = waiting_for(&record);
-    // A role that sees only part of the record is told which part; the other sections
-    // are not shown at all (never as "none recorded"), in the summary either.
-    let dataset_note = record.dataset.as_ref().map(|d| {
-        view! {
-            <p class="mcr-dataset" role="note">
-                <strong>"Showing the " {d.name.clone()} ": "</strong>
-                {d.note.clone()}
-            </p>
-        }
-    });
-    let tabs: Vec<Tab> = std::iter::once(Tab::Summary)
-        .chain(
-            SectionKind::ALL
-                .into_iter()
-                .filter(|kind| in_dataset(&record, *kind))
-                .map(Tab::Section),
-        )
-        .collect();
-    let banner = view! {
-        <PatientBanner patient=record.patient.clone()/>
-        <SourceList sources=record.sources.clone() waiting=waiting on_retry=on_retry/>
-    };
-    // Moved, not copied: a section's entries are cloned only when its tab is shown.
-    let record = StoredValue::new(record);
+    let (banner, dataset_note, tabs) = record
+        .with(|record| {
+            let waiting = waiting_for(record);
+            // A role that sees only part of the record is told which part; the other
+            // sections are not shown at all (never as "none recorded"), in the summary
+            // either.
+            let dataset_note = record.dataset.as_ref().map(|d| {
+                view! {
+                    <p class="mcr-dataset" role="note">
+                        <strong>"Showing the " {d.name.clone()} ": "</strong>
+                        {d.note.clone()}
+                    </p>
+                }
+            });
+            let tabs: Vec<Tab> = std::iter::once(Tab::Summary)
+                .chain(
+                    SectionKind::ALL
+                        .into_iter()
+                        .filter(|kind| in_dataset(record, *kind))
+                        .map(Tab::Section),
+                )
+                .collect();
+            let banner = view! {
+                <PatientBanner patient=record.patient.clone()/>
+                <SourceList sources=record.sources.clone() waiting=waiting on_retry=on_retry/>
+            };
+            (Some(banner), dataset_note, tabs)
+        })
+        .unwrap_or((None, None, vec![Tab::Summary]));
     let filter_now = move || filter.map(|f| f.get()).unwrap_or_default();
     let current = Memo::new({
         let tabs = tabs.clone();
@@ -410,24 +444,27 @@ pub fn RecordView(
         let tabs = tabs.clone();
         move |_| {
             let filter = filter_now();
-            record.with_value(|r| {
-                tabs.iter()
-                    .map(|tab| match tab {
-                        Tab::Summary => String::new(),
-                        Tab::Section(kind) => count_text(entries_of(r, *kind), &filter),
-                    })
-                    .collect::<Vec<_>>()
-            })
+            tabs.iter()
+                .map(|tab| match tab {
+                    Tab::Summary => String::new(),
+                    Tab::Section(kind) => record
+                        .with(|r| count_text(entries_of(r, *kind), &filter))
+                        .unwrap_or_default(),
+                })
+                .collect::<Vec<_>>()
         }
     });
     // Rebuilt when the tab or the filter changes; the filter bar lives outside this view.
+    // A section's entries are copied only when its tab is shown.
     let panel = move || {
         let tab = current.get();
         let filter = match tab {
             Tab::Summary => EntryFilter::default(),
             Tab::Section(_) => filter_now(),
         };
-        record.with_value(|r| tab_view(tab, r, comments, filter))
+        record
+            .with(|r| tab_view(tab, r, comments, filter))
+            .unwrap_or_else(|| ().into_any())
     };
     let print_all = print_every_tab(tabs.clone(), record, comments, filter);
     view! {
@@ -487,7 +524,7 @@ type PrintCopy = Rc<RefCell<Option<Box<dyn Any>>>>;
 /// Folded text (`details`) is opened in it, as the panel has always printed.
 fn print_every_tab(
     tabs: Vec<Tab>,
-    record: StoredValue<Record>,
+    record: RecordSource,
     comments: Option<CommentsModel>,
     filter: Option<RwSignal<EntryFilter>>,
 ) -> impl IntoView {
@@ -511,7 +548,7 @@ fn print_every_tab(
                     .map(|tab| {
                         let filter = filter.clone();
                         record
-                            .try_with_value(|r| tab_view(tab, r, comments, filter))
+                            .with(|r| tab_view(tab, r, comments, filter))
                             .unwrap_or_else(|| ().into_any())
                     })
                     .collect_view()

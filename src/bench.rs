@@ -8,8 +8,10 @@
 //! the record as it stands once the patient and the sources to ask are known and no
 //! source has answered: what is on screen while the panel waits. [`BenchView::show`]
 //! then takes the complete record, as the panel takes the last source's event: parsed
-//! from UTF-8 bytes and set into the view's signal, which rebuilds the `RecordView`
-//! from a copy of the record, as `Panel` does on each event.
+//! from UTF-8 bytes and set into the view's signal, which rebuilds the `RecordView`,
+//! as `Panel` does on each event.
+
+use std::sync::Arc;
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
@@ -31,7 +33,7 @@ extern "C" {
 #[wasm_bindgen]
 pub struct BenchView {
     panel: PanelHandle,
-    record: RwSignal<Record>,
+    record: RwSignal<Arc<Record>>,
 }
 
 /// Reads a record from `json` (a JS string holding an [`mcr_model::Record`], as the
@@ -52,13 +54,16 @@ fn read_record(json: &JsValue) -> Result<Record, JsValue> {
 /// its DOM is built.
 #[wasm_bindgen]
 pub fn mount_for_bench(element: HtmlElement, waiting_json: JsValue) -> Result<BenchView, JsValue> {
-    let record = RwSignal::new(read_record(&waiting_json)?);
+    let record = RwSignal::new(Arc::new(read_record(&waiting_json)?));
     let container = crate::shadow_container(&element)?;
     let handle = mount_to(container.clone(), move || {
         view! {
             <style>{PANEL_CSS}</style>
             <section class="mcr-panel" aria-label="My Care Record">
-                {move || view! { <RecordView record=record.get()/> }}
+                {move || {
+                    record.track();
+                    view! { <RecordView record=Signal::from(record)/> }
+                }}
             </section>
         }
         .into_any()
@@ -79,7 +84,7 @@ impl BenchView {
     /// view before the browser's next frame.
     pub fn show(&self, record_json: JsValue) -> Result<(), JsValue> {
         let record = read_record(&record_json)?;
-        self.record.set(record);
+        self.record.set(Arc::new(record));
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! What the panel knows about the record so far, built up event by event as the
 //! gateway streams it, so each source's data shows as soon as it arrives.
 
+use std::sync::Arc;
+
 use mcr_model::{Record, RecordEvent, SourceRef};
 
 /// Where the view of the record stands.
@@ -21,8 +23,9 @@ pub enum Progress {
 pub struct PanelState {
     /// How far it has got.
     pub progress: Progress,
-    /// The record so far.
-    pub record: Record,
+    /// The record so far. Shared with the view, which borrows it only while it reads
+    /// it, so the next event's entries are added in place rather than to a copy.
+    pub record: Arc<Record>,
     /// Why the stream was aborted, if it was.
     pub aborted: Option<String>,
 }
@@ -31,13 +34,13 @@ impl Default for PanelState {
     fn default() -> Self {
         Self {
             progress: Progress::Opening,
-            record: Record {
+            record: Arc::new(Record {
                 patient: None,
                 located: vec![],
                 sources: vec![],
                 sections: vec![],
                 dataset: None,
-            },
+            }),
             aborted: None,
         }
     }
@@ -48,14 +51,17 @@ impl PanelState {
     pub fn apply(&mut self, event: RecordEvent) {
         match event {
             RecordEvent::Patient { patient } => {
-                self.record.patient = patient;
+                Arc::make_mut(&mut self.record).patient = patient;
                 self.progress = Progress::Receiving;
             }
             RecordEvent::Located { sources, dataset } => {
-                self.record.located = sources;
-                self.record.dataset = dataset;
+                let record = Arc::make_mut(&mut self.record);
+                record.located = sources;
+                record.dataset = dataset;
             }
-            RecordEvent::Source { status, sections } => self.record.add_source(status, sections),
+            RecordEvent::Source { status, sections } => {
+                Arc::make_mut(&mut self.record).add_source(status, sections)
+            }
             RecordEvent::Complete => self.progress = Progress::Complete,
             RecordEvent::Aborted { message } => {
                 self.progress = Progress::Aborted;
@@ -67,8 +73,9 @@ impl PanelState {
     /// Forgets what one source said, before asking it again: its status and entries go,
     /// so it shows as being asked until the retry's answer arrives.
     pub fn forget_source(&mut self, id: &str) {
-        self.record.sources.retain(|s| s.source.id != id);
-        for section in &mut self.record.sections {
+        let record = Arc::make_mut(&mut self.record);
+        record.sources.retain(|s| s.source.id != id);
+        for section in &mut record.sections {
             section.entries.retain(|e| e.source.id != id);
         }
     }
@@ -79,7 +86,7 @@ impl PanelState {
     pub fn apply_retry(&mut self, id: &str, event: RecordEvent) {
         match event {
             RecordEvent::Source { status, sections } if status.source.id == id => {
-                self.record.add_source(status, sections)
+                Arc::make_mut(&mut self.record).add_source(status, sections)
             }
             RecordEvent::Aborted { message } => {
                 self.progress = Progress::Aborted;

@@ -103,7 +103,8 @@ pub fn markdown(p: &Panel) -> String {
          bytes and is not in the shipped panel), which takes the text as UTF-8 bytes from the \
          browser's `TextEncoder` (inside the timed span), parses it with the panel's own JSON \
          reader, as the panel reads the gateway's stream, and sets it into the view's signal, \
-         rebuilding the view from a copy of the record as the panel does on each event; it opens on \
+         rebuilding the view as the panel does on each event (the view borrows the record, never \
+         copies it); it opens on \
          its Summary tab, as the panel does: the banner, the sources, a tab per section with its \
          count, and the summary (a few items of each part, which the peer has no counterpart of); \
          a section's entries (50 per column at first), its medication comparison and trend plots \
