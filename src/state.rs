@@ -127,6 +127,27 @@ mod tests {
         }
     }
 
+    /// Guards the panel's render time: the view borrows the record rather than holding
+    /// its own reference, so each answer is added to the one record, not to a copy.
+    #[test]
+    fn a_source_answer_is_added_in_place_not_to_a_copy() {
+        let mut s = PanelState::default();
+        s.apply(RecordEvent::Patient { patient: None });
+        let record = Arc::as_ptr(&s.record);
+        s.apply(RecordEvent::Source {
+            status: SourceStatus::new(source("rr8"), SourceState::Answered, None, None),
+            sections: vec![],
+        });
+        assert_eq!(Arc::as_ptr(&s.record), record);
+        // Had the view kept a reference, the answer would go to a copy and the view's
+        // record stay as it was.
+        let shown = Arc::clone(&s.record);
+        s.forget_source("rr8");
+        assert_ne!(Arc::as_ptr(&s.record), Arc::as_ptr(&shown));
+        assert_eq!(shown.sources.len(), 1);
+        assert!(s.record.sources.is_empty());
+    }
+
     #[test]
     fn sources_not_yet_answered_are_waited_for_until_complete() {
         let mut s = PanelState::default();
