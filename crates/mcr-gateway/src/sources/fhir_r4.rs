@@ -8,11 +8,11 @@
 
 use futures_util::future::try_join_all;
 use mcr_model::{NhsNumber, SourceRef};
-use serde_json::Value;
 
-use super::http_fetch::{json_body, refusal, send};
+use super::http_fetch::{parse, read_body, refusal, send};
 use super::{SourceAnswer, SourceError};
-use crate::normalise::fhir::{as_list, identifier};
+use crate::normalise::fhir::identifier;
+use crate::normalise::types::{PageHead, Resource};
 use crate::registry::SourceConfig;
 
 /// Resource types read, each searched by `patient`.
@@ -54,13 +54,16 @@ pub async fn fetch(
             "identifier",
             format!("{NHS_NUMBER_SYSTEM}|{}", nhs.as_digits()),
         )]);
-    let (status, bundle) = json_body(send(request, false).await?).await?;
+    let (status, body) = read_body(send(request, false).await?).await?;
+    let bundle: Resource<'_> = parse(status, &body)?;
     if !(200..300).contains(&status) {
-        return Err(refusal(status, &bundle));
+        return Err(refusal(status, &bundle.issue));
     }
-    let patients: Vec<&Value> = as_list(&bundle["entry"])
-        .filter_map(|e| e.get("resource"))
-        .filter(|r| r["resourceType"] == "Patient")
+    let patients: Vec<&Resource<'_>> = bundle
+        .entry
+        .iter()
+        .filter_map(|e| e.resource.0.as_deref())
+        .filter(|r| r.resource_type.is("Patient"))
         .collect();
     let patient = match patients.as_slice() {
         [] => {
@@ -83,7 +86,8 @@ pub async fn fetch(
     if !matches {
         return Err(SourceError::WrongPatient);
     }
-    let id = patient["id"]
+    let id = patient
+        .id
         .as_str()
         .filter(|id| {
             !id.is_empty()
@@ -92,18 +96,34 @@ pub async fn fetch(
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         })
         .ok_or_else(|| SourceError::Malformed("the patient has no usable id".into()))?;
-    let pages = try_join_all(SEARCHES.iter().map(|t| search_all(http, base, t, id))).await?;
-    let mut resources: Vec<Value> = Vec::new();
+    let found = try_join_all(SEARCHES.iter().map(|t| search_all(http, base, t, id))).await?;
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    let mut count = 0;
     let mut unsupported = Vec::new();
-    for (resource_type, page) in SEARCHES.iter().zip(pages) {
-        match page {
-            Some(found) => resources.extend(found),
+    for (resource_type, pages) in SEARCHES.iter().zip(found) {
+        match pages {
+            Some(pages) => {
+                count += pages.resources;
+                bodies.extend(pages.bodies);
+            }
             None => unsupported.push(*resource_type),
         }
     }
-    if resources.len() > MAX_ENTRIES {
+    if count > MAX_ENTRIES {
         return Err(SourceError::TooLarge);
     }
+    // Each page was read once for its links and its resources' types while paging; now
+    // its resources are read in full, borrowing from the kept bodies.
+    let pages = bodies
+        .iter()
+        .map(|b| parse::<Resource<'_>>(200, b))
+        .collect::<Result<Vec<_>, _>>()?;
+    let resources: Vec<&Resource<'_>> = pages
+        .iter()
+        .flat_map(|page| page.entry.iter())
+        .filter_map(|e| e.resource.0.as_deref())
+        .filter(|r| !r.resource_type.is("OperationOutcome"))
+        .collect();
     let mut answer = crate::normalise::fhir_r4::normalise(patient, id, nhs, &resources, source)?;
     if !unsupported.is_empty() {
         answer
@@ -113,45 +133,55 @@ pub async fn fetch(
     Ok(answer)
 }
 
-/// Every resource of `resource_type` for patient `id`, following `next` links; `None`
-/// when the source does not support searching that type (it is then named in the
+/// One search's pages, as read.
+struct Pages {
+    /// The bodies of its pages, in order.
+    bodies: Vec<Vec<u8>>,
+    /// The resources they hold (OperationOutcomes aside).
+    resources: usize,
+}
+
+/// Every page of resources of `resource_type` for patient `id`, following `next` links;
+/// `None` when the source does not support searching that type (it is then named in the
 /// source's warnings rather than failing the whole source).
 async fn search_all(
     http: &reqwest::Client,
     base: &str,
     resource_type: &str,
     id: &str,
-) -> Result<Option<Vec<Value>>, SourceError> {
+) -> Result<Option<Pages>, SourceError> {
     let mut url = format!("{base}/{resource_type}?patient={id}&_count={PAGE_SIZE}");
-    let mut out = Vec::new();
+    let mut out = Pages {
+        bodies: Vec::new(),
+        resources: 0,
+    };
     for _ in 0..MAX_PAGES {
         let request = http.get(&url).header("Accept", "application/fhir+json");
         // A GET search is safe to repeat once if the connection failed.
-        let (status, mut bundle) = json_body(send(request, true).await?).await?;
-        let not_supported = as_list(&bundle["issue"]).any(|i| i["code"] == "not-supported");
-        if out.is_empty() && (status == 404 && not_supported || status == 501) {
+        let (status, body) = read_body(send(request, true).await?).await?;
+        let page: PageHead<'_> = parse(status, &body)?;
+        let not_supported = page.issue.iter().any(|i| i.code.is("not-supported"));
+        if out.resources == 0 && (status == 404 && not_supported || status == 501) {
             return Ok(None);
         }
         if !(200..300).contains(&status) {
-            return Err(refusal(status, &bundle));
+            return Err(refusal(status, &page.issue));
         }
-        let next = as_list(&bundle["link"])
-            .find(|l| l["relation"] == "next")
-            .and_then(|l| l["url"].as_str())
+        let next = page
+            .link
+            .iter()
+            .find(|l| l.relation.is("next"))
+            .and_then(|l| l.url.as_str())
             .map(str::to_string);
-        // The resources are moved out of the page, not copied: a page can be large.
-        let entries = match bundle.get_mut("entry").map(Value::take) {
-            Some(Value::Array(entries)) => entries,
-            Some(Value::Null) | None => vec![],
-            Some(single) => vec![single],
-        };
-        out.extend(
-            entries
-                .into_iter()
-                .filter_map(|mut e| e.get_mut("resource").map(Value::take))
-                .filter(|r| r["resourceType"] != "OperationOutcome"),
-        );
-        if out.len() > MAX_ENTRIES {
+        out.resources += page
+            .entry
+            .iter()
+            .filter_map(|e| e.resource.0.as_ref())
+            .filter(|r| !r.resource_type.is("OperationOutcome"))
+            .count();
+        drop(page);
+        out.bodies.push(body);
+        if out.resources > MAX_ENTRIES {
             return Err(SourceError::TooLarge);
         }
         match next {

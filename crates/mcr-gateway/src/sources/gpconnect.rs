@@ -10,9 +10,10 @@ use base64::Engine;
 use mcr_model::{NhsNumber, SourceRef};
 use serde_json::{Value, json};
 
-use super::http_fetch::{json_body, refusal, send};
+use super::http_fetch::{parse, read_body, refusal, send};
 use super::{SourceAnswer, SourceError};
 use crate::auth::Claims;
+use crate::normalise::types::Resource;
 use crate::registry::SourceConfig;
 
 /// The interaction id of the structured record operation.
@@ -63,11 +64,12 @@ pub async fn fetch(
         .bearer_auth(consumer_jwt(requester, &url))
         .body(body.to_string());
     // A POST: not retried, even on a connection failure.
-    let (status, bundle) = json_body(send(request, false).await?).await?;
+    let (status, body) = read_body(send(request, false).await?).await?;
+    let bundle: Resource<'_> = parse(status, &body)?;
     if !(200..300).contains(&status) {
-        return Err(refusal(status, &bundle));
+        return Err(refusal(status, &bundle.issue));
     }
-    crate::normalise::gpconnect::normalise(&bundle, nhs, source)
+    crate::normalise::gpconnect::normalise_bundle(&bundle, nhs, source)
 }
 
 fn trace_id() -> String {
