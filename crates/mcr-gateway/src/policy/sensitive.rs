@@ -7,9 +7,10 @@
 //! the coded problem), or one of a configurable list of sensitive terms, is withheld and
 //! counted like a coded one. Matching is whole words, ignoring case.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use mcr_model::{Entry, Section};
+use memchr::memmem::Finder;
 
 /// SNOMED CT's system URI.
 pub const SNOMED: &str = "http://snomed.info/sct";
@@ -54,12 +55,33 @@ pub const DEFAULT_SENSITIVE_TERMS: &[&str] = &[
 /// (an abbreviation) is too likely to occur by chance to withhold on.
 const MIN_PHRASE_CHARS: usize = 3;
 
+/// A lower-case phrase looked for in free text, with its searcher built once (building
+/// one for every text searched cost more than the searching).
+#[derive(Debug, Clone)]
+struct Phrase {
+    finder: Finder<'static>,
+}
+
+impl Phrase {
+    fn new(lower: &str) -> Self {
+        Self {
+            finder: Finder::new(lower.as_bytes()).into_owned(),
+        }
+    }
+
+    fn is(&self, lower: &str) -> bool {
+        self.finder.needle() == lower.as_bytes()
+    }
+}
+
 /// The codes and terms whose entries are withheld.
 #[derive(Debug, Clone)]
 pub struct SensitiveCodes {
-    codes: HashSet<(String, String)>,
+    /// Codes by system (both trimmed, the system without a trailing `/`), so that an
+    /// entry's codings are looked up without building a key.
+    codes: HashMap<String, HashSet<String>>,
     /// Lower-case phrases.
-    terms: Vec<String>,
+    terms: Vec<Phrase>,
 }
 
 impl Default for SensitiveCodes {
@@ -83,27 +105,30 @@ impl SensitiveCodes {
             .into_iter()
             .map(|t| t.trim().to_lowercase())
             .filter(|t| t.chars().count() >= MIN_PHRASE_CHARS)
+            .map(|t| Phrase::new(&t))
             .collect();
-        let codes = codes
-            .into_iter()
-            .filter_map(|sc| {
-                let (system, code) = sc.rsplit_once('|')?;
-                Some((
-                    system.trim().trim_end_matches('/').to_string(),
-                    code.trim().to_string(),
-                ))
-            })
-            .collect();
-        Self { codes, terms }
+        let mut by_system: HashMap<String, HashSet<String>> = HashMap::new();
+        for sc in codes {
+            if let Some((system, code)) = sc.rsplit_once('|') {
+                by_system
+                    .entry(system.trim().trim_end_matches('/').to_string())
+                    .or_default()
+                    .insert(code.trim().to_string());
+            }
+        }
+        Self {
+            codes: by_system,
+            terms,
+        }
     }
 
     /// Whether any of the entry's codings is sensitive.
     pub fn is_sensitive(&self, entry: &Entry) -> bool {
         entry.codes.iter().any(|c| match (&c.system, &c.code) {
-            (Some(system), Some(code)) => self.codes.contains(&(
-                system.trim().trim_end_matches('/').to_string(),
-                code.trim().to_string(),
-            )),
+            (Some(system), Some(code)) => self
+                .codes
+                .get(system.trim().trim_end_matches('/'))
+                .is_some_and(|codes| codes.contains(code.trim())),
             _ => false,
         })
     }
@@ -115,7 +140,7 @@ impl SensitiveCodes {
     pub fn withhold(&self, sections: &mut Vec<Section>, related: &[(String, String)]) -> u32 {
         // The names the answer's own sensitive entries go by, as phrases to look for, and
         // the entries linked to them.
-        let mut phrases = self.terms.clone();
+        let mut names_found: Vec<Phrase> = Vec::new();
         let mut linked: HashSet<&str> = HashSet::new();
         for entry in sections.iter().flat_map(|s| &s.entries) {
             if self.is_sensitive(entry) {
@@ -129,12 +154,15 @@ impl SensitiveCodes {
                     .chain(entry.codes.iter().filter_map(|c| c.display.as_deref()));
                 for name in names {
                     let name = name.trim().to_lowercase();
-                    if name.chars().count() >= MIN_PHRASE_CHARS && !phrases.contains(&name) {
-                        phrases.push(name);
+                    if name.chars().count() >= MIN_PHRASE_CHARS
+                        && !self.terms.iter().chain(&names_found).any(|p| p.is(&name))
+                    {
+                        names_found.push(Phrase::new(&name));
                     }
                 }
             }
         }
+        let phrases: Vec<&Phrase> = self.terms.iter().chain(&names_found).collect();
         let mut withheld = 0;
         for section in sections.iter_mut() {
             let before = section.entries.len();
@@ -152,7 +180,7 @@ impl SensitiveCodes {
 
 /// Whether any of the entry's text (title, detail, value, narrative, code displays)
 /// mentions one of `phrases` (lower case) as whole words.
-fn mentions_any(entry: &Entry, phrases: &[String]) -> bool {
+fn mentions_any(entry: &Entry, phrases: &[&Phrase]) -> bool {
     let texts = [
         Some(entry.title.as_str()),
         entry.detail.as_deref(),
@@ -169,12 +197,13 @@ fn mentions_any(entry: &Entry, phrases: &[String]) -> bool {
         })
 }
 
-/// Whether `phrase` occurs in `text` with no letter or digit either side.
-fn contains_words(text: &str, phrase: &str) -> bool {
+/// Whether `phrase` occurs in `text` with no letter or digit either side. (A match of
+/// the UTF-8 phrase's bytes always starts and ends on a character boundary.)
+fn contains_words(text: &str, phrase: &Phrase) -> bool {
     let mut from = 0;
-    while let Some(at) = text[from..].find(phrase) {
+    while let Some(at) = phrase.finder.find(&text.as_bytes()[from..]) {
         let start = from + at;
-        let end = start + phrase.len();
+        let end = start + phrase.finder.needle().len();
         let before = text[..start].chars().next_back();
         let after = text[end..].chars().next();
         if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
@@ -328,14 +357,17 @@ mod tests {
 
     #[test]
     fn whole_word_matching_handles_repeats_and_non_ascii_text() {
-        assert!(contains_words("hivx and hiv", "hiv"));
-        assert!(!contains_words("hivx and xhiv", "hiv"));
-        assert!(contains_words("é hiv é", "hiv"));
-        assert!(!contains_words("éhiv", "hiv"));
-        assert!(contains_words(
+        let contains = |text: &str, phrase: &str| contains_words(text, &Phrase::new(phrase));
+        assert!(contains("hivx and hiv", "hiv"));
+        assert!(!contains("hivx and xhiv", "hiv"));
+        assert!(contains("é hiv é", "hiv"));
+        assert!(!contains("éhiv", "hiv"));
+        assert!(contains(
             "(in vitro fertilisation)",
             "in vitro fertilisation"
         ));
+        assert!(contains("née é hiv", "é hiv"));
+        assert!(!contains("ééé", "éé"), "no match with a letter either side");
     }
 
     #[test]
