@@ -367,35 +367,6 @@ lenient! {
     }
 }
 
-lenient! {
-    /// What a search page is read for while paging (its resources are read later, in
-    /// full, from the kept body): its links, its issues and the type of each resource.
-    pub struct PageHead<'a> {
-        /// Links.
-        "link" => link: List<Link<'a>>,
-        /// Issues (an OperationOutcome answer).
-        "issue" => issue: List<Issue<'a>>,
-        /// Entries.
-        "entry" => entry: List<EntryHead<'a>>,
-    }
-}
-
-lenient! {
-    /// A search page's entry, read for its resource's type only.
-    pub struct EntryHead<'a> {
-        /// The resource's type, whenever the key is there.
-        "resource" => resource: Present<TypeOnly<'a>>,
-    }
-}
-
-lenient! {
-    /// A resource read for its type only.
-    pub struct TypeOnly<'a> {
-        /// `resourceType`.
-        "resourceType" => resource_type: Leaf<'a>,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

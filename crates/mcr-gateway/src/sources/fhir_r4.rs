@@ -6,13 +6,15 @@
 //! [`MAX_PAGES`] pages and [`MAX_ENTRIES`] resources. Every resource must refer to that
 //! one patient, or the whole answer is discarded.
 
+use std::sync::OnceLock;
+
 use futures_util::future::try_join_all;
 use mcr_model::{NhsNumber, SourceRef};
 
 use super::http_fetch::{parse, read_body, refusal, send};
 use super::{SourceAnswer, SourceError};
 use crate::normalise::fhir::identifier;
-use crate::normalise::types::{PageHead, Resource};
+use crate::normalise::types::Resource;
 use crate::registry::SourceConfig;
 
 /// Resource types read, each searched by `patient`.
@@ -96,34 +98,31 @@ pub async fn fetch(
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         })
         .ok_or_else(|| SourceError::Malformed("the patient has no usable id".into()))?;
-    let found = try_join_all(SEARCHES.iter().map(|t| search_all(http, base, t, id))).await?;
-    let mut bodies: Vec<Vec<u8>> = Vec::new();
-    let mut count = 0;
+    // Every page's body is kept, in a slot of its own that is never moved, so that the
+    // resources read from it can borrow their strings from it until normalised.
+    let slots: Vec<Vec<OnceLock<Vec<u8>>>> = SEARCHES
+        .iter()
+        .map(|_| (0..MAX_PAGES).map(|_| OnceLock::new()).collect())
+        .collect();
+    let found = try_join_all(
+        SEARCHES
+            .iter()
+            .zip(&slots)
+            .map(|(t, pages)| search_all(http, base, t, id, pages)),
+    )
+    .await?;
+    let mut found_resources: Vec<Box<Resource<'_>>> = Vec::new();
     let mut unsupported = Vec::new();
-    for (resource_type, pages) in SEARCHES.iter().zip(found) {
-        match pages {
-            Some(pages) => {
-                count += pages.resources;
-                bodies.extend(pages.bodies);
-            }
+    for (resource_type, page) in SEARCHES.iter().zip(found) {
+        match page {
+            Some(found) => found_resources.extend(found),
             None => unsupported.push(*resource_type),
         }
     }
-    if count > MAX_ENTRIES {
+    if found_resources.len() > MAX_ENTRIES {
         return Err(SourceError::TooLarge);
     }
-    // Each page was read once for its links and its resources' types while paging; now
-    // its resources are read in full, borrowing from the kept bodies.
-    let pages = bodies
-        .iter()
-        .map(|b| parse::<Resource<'_>>(200, b))
-        .collect::<Result<Vec<_>, _>>()?;
-    let resources: Vec<&Resource<'_>> = pages
-        .iter()
-        .flat_map(|page| page.entry.iter())
-        .filter_map(|e| e.resource.0.as_deref())
-        .filter(|r| !r.resource_type.is("OperationOutcome"))
-        .collect();
+    let resources: Vec<&Resource<'_>> = found_resources.iter().map(|r| &**r).collect();
     let mut answer = crate::normalise::fhir_r4::normalise(patient, id, nhs, &resources, source)?;
     if !unsupported.is_empty() {
         answer
@@ -133,35 +132,27 @@ pub async fn fetch(
     Ok(answer)
 }
 
-/// One search's pages, as read.
-struct Pages {
-    /// The bodies of its pages, in order.
-    bodies: Vec<Vec<u8>>,
-    /// The resources they hold (OperationOutcomes aside).
-    resources: usize,
-}
-
-/// Every page of resources of `resource_type` for patient `id`, following `next` links;
+/// Every resource of `resource_type` for patient `id`, following `next` links, each
+/// page's body kept in the next of `pages` (one slot per page, [`MAX_PAGES`] of them);
 /// `None` when the source does not support searching that type (it is then named in the
 /// source's warnings rather than failing the whole source).
-async fn search_all(
+async fn search_all<'b>(
     http: &reqwest::Client,
     base: &str,
     resource_type: &str,
     id: &str,
-) -> Result<Option<Pages>, SourceError> {
+    pages: &'b [OnceLock<Vec<u8>>],
+) -> Result<Option<Vec<Box<Resource<'b>>>>, SourceError> {
     let mut url = format!("{base}/{resource_type}?patient={id}&_count={PAGE_SIZE}");
-    let mut out = Pages {
-        bodies: Vec::new(),
-        resources: 0,
-    };
-    for _ in 0..MAX_PAGES {
+    let mut out = Vec::new();
+    for slot in pages {
         let request = http.get(&url).header("Accept", "application/fhir+json");
         // A GET search is safe to repeat once if the connection failed.
         let (status, body) = read_body(send(request, true).await?).await?;
-        let page: PageHead<'_> = parse(status, &body)?;
+        let body = slot.get_or_init(|| body);
+        let page: Resource<'b> = parse(status, body)?;
         let not_supported = page.issue.iter().any(|i| i.code.is("not-supported"));
-        if out.resources == 0 && (status == 404 && not_supported || status == 501) {
+        if out.is_empty() && (status == 404 && not_supported || status == 501) {
             return Ok(None);
         }
         if !(200..300).contains(&status) {
@@ -173,15 +164,15 @@ async fn search_all(
             .find(|l| l.relation.is("next"))
             .and_then(|l| l.url.as_str())
             .map(str::to_string);
-        out.resources += page
-            .entry
-            .iter()
-            .filter_map(|e| e.resource.0.as_ref())
-            .filter(|r| !r.resource_type.is("OperationOutcome"))
-            .count();
-        drop(page);
-        out.bodies.push(body);
-        if out.resources > MAX_ENTRIES {
+        // The resources are moved out of the page, not copied.
+        out.extend(
+            page.entry
+                .into_items()
+                .into_iter()
+                .filter_map(|e| e.resource.0)
+                .filter(|r| !r.resource_type.is("OperationOutcome")),
+        );
+        if out.len() > MAX_ENTRIES {
             return Err(SourceError::TooLarge);
         }
         match next {
