@@ -399,22 +399,49 @@ pub trait FromMap<'de>: Default {
     }
 }
 
-/// A map key, borrowed unless it had escapes.
-pub struct Key<'de>(Cow<'de, str>);
+/// A map key as raw bytes, borrowed unless it had escapes: keys are only compared with
+/// ASCII field names, so they are not checked to be UTF-8 (serde_json's `bytes` path
+/// skips that check, which cost as much as reading them).
+pub struct Key<'de>(Cow<'de, [u8]>);
 
 impl Key<'_> {
-    /// The key.
-    pub fn as_str(&self) -> &str {
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Borrowed(v)))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Owned(v.to_vec())))
+    }
+    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Owned(v)))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Borrowed(v.as_bytes())))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Owned(v.as_bytes().to_vec())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Owned(v.into_bytes())))
     }
 }
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Leaf::deserialize(d)? {
-            Leaf::Str(s) => Ok(Key(s)),
-            _ => Ok(Key(Cow::Borrowed(""))),
-        }
+        d.deserialize_bytes(KeyVisitor)
     }
 }
 
@@ -506,12 +533,14 @@ macro_rules! lenient {
             fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
                 let mut out = Self::default();
                 while let Some(key) = map.next_key::<$crate::normalise::lenient::Key<'de>>()? {
-                    match key.as_str() {
-                        $( $json => out.$field = map.next_value()?, )*
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
+                    let key = key.as_bytes();
+                    $(
+                        if key == $json.as_bytes() {
+                            out.$field = map.next_value()?;
+                            continue;
                         }
-                    }
+                    )*
+                    map.next_value::<serde::de::IgnoredAny>()?;
                 }
                 Ok(out)
             }
@@ -589,6 +618,12 @@ mod tests {
         let t = read(r#"{"child": [{"name": "first"}]}"#);
         assert!(t.child.single().is_none());
         assert!(t.child.first_in_array().is_some());
+    }
+
+    #[test]
+    fn keys_with_escapes_are_read_unescaped() {
+        let t = read(r#"{"na\u006de": "escaped", "\"name\"": "quoted"}"#);
+        assert!(t.name.is("escaped"));
     }
 
     #[test]
