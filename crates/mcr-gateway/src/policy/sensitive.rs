@@ -8,6 +8,7 @@
 //! counted like a coded one. Matching is whole words, ignoring case.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 use mcr_model::{Entry, Section};
 use memchr::memmem::Finder;
@@ -180,6 +181,11 @@ impl SensitiveCodes {
 
 /// Whether any of the entry's text (title, detail, value, narrative, code displays)
 /// mentions one of `phrases` (lower case) as whole words.
+///
+/// The texts are lower-cased one by one, as before, into one buffer, a newline apart,
+/// so that each phrase is searched for once per entry rather than once per text; a
+/// match counts only within one text, and a text's neighbour in the buffer is a newline,
+/// which no more makes a word boundary fail than the text's end did.
 fn mentions_any(entry: &Entry, phrases: &[&Phrase]) -> bool {
     let texts = [
         Some(entry.title.as_str()),
@@ -187,26 +193,38 @@ fn mentions_any(entry: &Entry, phrases: &[&Phrase]) -> bool {
         entry.value.as_deref(),
         entry.narrative.as_deref(),
     ];
-    texts
+    let mut lower = String::new();
+    let mut segments = Vec::new();
+    for text in texts
         .into_iter()
         .flatten()
         .chain(entry.codes.iter().filter_map(|c| c.display.as_deref()))
-        .any(|text| {
-            let text = text.to_lowercase();
-            phrases.iter().any(|p| contains_words(&text, p))
-        })
+    {
+        if !segments.is_empty() {
+            lower.push('\n');
+        }
+        let start = lower.len();
+        lower.push_str(&text.to_lowercase());
+        segments.push(start..lower.len());
+    }
+    phrases.iter().any(|p| contains_words(&lower, &segments, p))
 }
 
-/// Whether `phrase` occurs in `text` with no letter or digit either side. (A match of
-/// the UTF-8 phrase's bytes always starts and ends on a character boundary.)
-fn contains_words(text: &str, phrase: &Phrase) -> bool {
+/// Whether `phrase` occurs in `text`, within one of `segments`, with no letter or digit
+/// either side. (A match of the UTF-8 phrase's bytes always starts and ends on a
+/// character boundary.)
+fn contains_words(text: &str, segments: &[Range<usize>], phrase: &Phrase) -> bool {
     let mut from = 0;
     while let Some(at) = phrase.finder.find(&text.as_bytes()[from..]) {
         let start = from + at;
         let end = start + phrase.finder.needle().len();
+        let within = segments.iter().any(|s| s.start <= start && end <= s.end);
         let before = text[..start].chars().next_back();
         let after = text[end..].chars().next();
-        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+        if within
+            && !before.is_some_and(char::is_alphanumeric)
+            && !after.is_some_and(char::is_alphanumeric)
+        {
             return true;
         }
         // Past this occurrence's first character.
@@ -357,7 +375,13 @@ mod tests {
 
     #[test]
     fn whole_word_matching_handles_repeats_and_non_ascii_text() {
-        let contains = |text: &str, phrase: &str| contains_words(text, &Phrase::new(phrase));
+        let contains = |text: &str, phrase: &str| {
+            contains_words(
+                text,
+                std::slice::from_ref(&(0..text.len())),
+                &Phrase::new(phrase),
+            )
+        };
         assert!(contains("hivx and hiv", "hiv"));
         assert!(!contains("hivx and xhiv", "hiv"));
         assert!(contains("é hiv é", "hiv"));
@@ -368,6 +392,23 @@ mod tests {
         ));
         assert!(contains("née é hiv", "é hiv"));
         assert!(!contains("ééé", "éé"), "no match with a letter either side");
+        // Within one of several texts, never across the newline between two.
+        let text = "acute hiv\nseroconversion";
+        assert!(contains_words(
+            text,
+            &[0..9, 10..text.len()],
+            &Phrase::new("hiv")
+        ));
+        assert!(!contains_words(
+            text,
+            &[0..9, 10..text.len()],
+            &Phrase::new("hiv\nseroconversion")
+        ));
+        assert!(!contains_words(
+            text,
+            std::slice::from_ref(&(0..9)),
+            &Phrase::new("seroconversion")
+        ));
     }
 
     #[test]
