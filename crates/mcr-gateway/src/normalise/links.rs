@@ -27,10 +27,12 @@ pub fn related<'r, 'a: 'r>(
     resources: impl IntoIterator<Item = &'r Resource<'a>>,
 ) -> Vec<(String, String)> {
     let resources: Vec<&Resource<'_>> = resources.into_iter().collect();
-    let by_ref: HashMap<Key<'_>, &Resource<'_>> = resources
-        .iter()
-        .filter_map(|r| Some(((r.resource_type.as_str()?, r.id.as_str()?), *r)))
-        .collect();
+    let mut by_ref: HashMap<Key<'_>, &Resource<'_>> = HashMap::with_capacity(resources.len());
+    by_ref.extend(
+        resources
+            .iter()
+            .filter_map(|r| Some(((r.resource_type.as_str()?, r.id.as_str()?), *r))),
+    );
     // MedicationStatements by the MedicationRequest they are based on.
     let mut statements: HashMap<Key<'_>, Vec<&str>> = HashMap::new();
     for r in resources

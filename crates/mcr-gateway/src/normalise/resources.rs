@@ -24,10 +24,12 @@ pub struct Index<'r, 'a> {
 impl<'r, 'a> Index<'r, 'a> {
     /// Indexes `resources`.
     pub fn new(resources: impl IntoIterator<Item = &'r Resource<'a>>) -> Self {
-        let by_ref = resources
-            .into_iter()
-            .filter_map(|r| Some(((r.resource_type.as_str()?, r.id.as_str()?), r)))
-            .collect();
+        let resources = resources.into_iter();
+        // Sized once: growing it resource by resource rehashed it again and again.
+        let mut by_ref = HashMap::with_capacity(resources.size_hint().0);
+        by_ref.extend(
+            resources.filter_map(|r| Some(((r.resource_type.as_str()?, r.id.as_str()?), r))),
+        );
         Self { by_ref }
     }
 

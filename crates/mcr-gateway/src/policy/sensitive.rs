@@ -79,8 +79,9 @@ impl Phrase {
 #[derive(Debug, Clone)]
 pub struct SensitiveCodes {
     /// Codes by system (both trimmed, the system without a trailing `/`), so that an
-    /// entry's codings are looked up without building a key.
-    codes: HashMap<String, HashSet<String>>,
+    /// entry's codings are looked up without building a key. The systems are a handful
+    /// (SNOMED CT, CTV3 …): comparing with each is cheaper than hashing the system.
+    codes: Vec<(String, HashSet<String>)>,
     /// Lower-case phrases.
     terms: Vec<Phrase>,
 }
@@ -118,7 +119,7 @@ impl SensitiveCodes {
             }
         }
         Self {
-            codes: by_system,
+            codes: by_system.into_iter().collect(),
             terms,
         }
     }
@@ -126,10 +127,13 @@ impl SensitiveCodes {
     /// Whether any of the entry's codings is sensitive.
     pub fn is_sensitive(&self, entry: &Entry) -> bool {
         entry.codes.iter().any(|c| match (&c.system, &c.code) {
-            (Some(system), Some(code)) => self
-                .codes
-                .get(system.trim().trim_end_matches('/'))
-                .is_some_and(|codes| codes.contains(code.trim())),
+            (Some(system), Some(code)) => {
+                let system = system.trim().trim_end_matches('/');
+                self.codes
+                    .iter()
+                    .find(|(s, _)| s == system)
+                    .is_some_and(|(_, codes)| codes.contains(code.trim()))
+            }
             _ => false,
         })
     }

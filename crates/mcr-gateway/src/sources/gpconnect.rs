@@ -76,7 +76,11 @@ fn trace_id() -> String {
     let mut b = [0u8; 16];
     // A trace id only needs to be unique enough to correlate logs.
     let _ = getrandom::fill(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    b.iter()
+        .flat_map(|x| [HEX[usize::from(x >> 4)], HEX[usize::from(x & 0xf)]])
+        .map(char::from)
+        .collect()
 }
 
 /// The GP Connect consumer JWT (unsigned, `alg: none`, as the GP Connect specification
