@@ -76,7 +76,7 @@ pub fn normalise_bundle(
         return Err(SourceError::WrongPatient);
     }
     let index = Index::new(resources.iter().copied());
-    let practice = std::iter::once(&patient.managing_organization)
+    let practice = std::iter::once(&*patient.managing_organization)
         .chain(patient.general_practitioner.iter())
         .filter_map(|r| index.resolve(r, patient))
         .find(|r| r.resource_type.is("Organization"))

@@ -204,9 +204,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
 }
 
 /// An object field read only when it is an object (`value.is_object()`); anything else
-/// is `None`.
+/// is `None`. Boxed: it is seldom there.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Obj<T>(pub Option<T>);
+pub struct Obj<T>(pub Option<Box<T>>);
 
 impl<T> Default for Obj<T> {
     fn default() -> Self {
@@ -254,61 +254,107 @@ impl<'de, T: FromMap<'de>> Deserialize<'de> for Obj<T> {
                 d.deserialize_any(self)
             }
         }
-        d.deserialize_any(ObjVisitor(PhantomData)).map(Self)
+        d.deserialize_any(ObjVisitor(PhantomData))
+            .map(|t| Self(t.map(Box::new)))
     }
+}
+
+/// A struct field that is boxed when present, so that a resource is not as large as
+/// every field it might have; absent, it reads as the struct's empty value (see
+/// [`lazy_empty!`](crate::lazy_empty), which gives it `Deref`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lazy<T>(pub Option<Box<T>>);
+
+impl<T> Default for Lazy<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lazy<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(|t| Self(Some(Box::new(t))))
+    }
+}
+
+/// Gives `Lazy<$ty>` a `Deref` to the value, or to `$empty` (a static of the type, with
+/// every field empty) when absent.
+#[macro_export]
+macro_rules! lazy_empty {
+    ($ty:ident, $empty:ident) => {
+        impl<'a> std::ops::Deref for $crate::normalise::lenient::Lazy<$ty<'a>> {
+            type Target = $ty<'a>;
+            fn deref(&self) -> &$ty<'a> {
+                match &self.0 {
+                    Some(value) => value,
+                    None => &$empty,
+                }
+            }
+        }
+    };
 }
 
 /// A FHIR list field, tolerating a single value where a list belongs (read as a list of
 /// one, as the tree's readers did) and `null` or absence (an empty list).
+///
+/// Most list fields of a resource are absent, so an empty list is one null pointer
+/// rather than an empty `Vec` and its flag: a resource holds dozens of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct List<T> {
-    items: Vec<T>,
-    /// Whether the field held a single value rather than an array.
-    single: bool,
+    /// The items, and whether the field held a single value rather than an array;
+    /// `None` when there are no items.
+    inner: Option<Box<(Vec<T>, bool)>>,
 }
 
 impl<T> Default for List<T> {
     fn default() -> Self {
-        Self {
-            items: Vec::new(),
-            single: false,
-        }
+        Self::EMPTY
     }
 }
 
 impl<T> List<T> {
+    /// The empty list.
+    pub const EMPTY: Self = Self { inner: None };
+
+    fn new(items: Vec<T>, single: bool) -> Self {
+        Self {
+            inner: (!items.is_empty()).then(|| Box::new((items, single))),
+        }
+    }
+
     /// The items (a single value as one).
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
-        self.items.iter()
+        match &self.inner {
+            Some(inner) => inner.0.iter(),
+            None => [].iter(),
+        }
     }
 
     /// The items, owned.
     pub fn into_items(self) -> Vec<T> {
-        self.items
+        self.inner.map(|inner| inner.0).unwrap_or_default()
     }
 
     /// Whether there is no item.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.inner.is_none()
     }
 
     /// The value when the field held one value rather than an array (`value["x"]`
     /// indexing the field itself).
     pub fn single(&self) -> Option<&T> {
-        if self.single {
-            self.items.first()
-        } else {
-            None
-        }
+        self.inner
+            .as_ref()
+            .filter(|inner| inner.1)
+            .and_then(|inner| inner.0.first())
     }
 
     /// The first item when the field held an array (`value[0]`).
     pub fn first_in_array(&self) -> Option<&T> {
-        if self.single {
-            None
-        } else {
-            self.items.first()
-        }
+        self.inner
+            .as_ref()
+            .filter(|inner| !inner.1)
+            .and_then(|inner| inner.0.first())
     }
 }
 
@@ -316,7 +362,7 @@ impl<'l, T> IntoIterator for &'l List<T> {
     type Item = &'l T;
     type IntoIter = std::slice::Iter<'l, T>;
     fn into_iter(self) -> Self::IntoIter {
-        self.items.iter()
+        self.iter()
     }
 }
 
@@ -324,10 +370,7 @@ struct ListVisitor<T>(PhantomData<T>);
 
 impl<T> ListVisitor<T> {
     fn one(item: T) -> List<T> {
-        List {
-            items: vec![item],
-            single: true,
-        }
+        List::new(vec![item], true)
     }
 }
 
@@ -342,10 +385,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
-        Ok(List {
-            items,
-            single: false,
-        })
+        Ok(List::new(items, false))
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(List::default())

@@ -244,7 +244,7 @@ pub fn map<'r, 'a>(
             e.category = r
                 .category
                 .iter()
-                .chain(std::iter::once(&r.course_of_therapy_type))
+                .chain(std::iter::once(&*r.course_of_therapy_type))
                 .find_map(|c| concept_text(c).or_else(|| status(c)));
             title_from(Some(concept), &mut e)
         }

@@ -10,8 +10,8 @@
 //! different types (a Patient's `name` is a list, an Organization's a string; a Bundle's
 //! `entry` holds resources, a List's references).
 
-use super::lenient::{Leaf, List, Obj, Present};
-use crate::lenient;
+use super::lenient::{Lazy, Leaf, List, Obj, Present};
+use crate::{lazy_empty, lenient};
 
 lenient! {
     /// A FHIR resource of any type the gateway reads (the union of the fields it reads).
@@ -21,11 +21,11 @@ lenient! {
         /// Logical id.
         "id" => id: Leaf<'a>,
         /// Status: a code (STU3) or a CodeableConcept (R4).
-        "status" => status: Concept<'a>,
+        "status" => status: Lazy<Concept<'a>>,
         /// Clinical status (Condition, AllergyIntolerance).
-        "clinicalStatus" => clinical_status: Concept<'a>,
+        "clinicalStatus" => clinical_status: Lazy<Concept<'a>>,
         /// Verification status.
-        "verificationStatus" => verification_status: Concept<'a>,
+        "verificationStatus" => verification_status: Lazy<Concept<'a>>,
         /// Modifier extensions (only whether there are any matters).
         "modifierExtension" => modifier_extension: List<Leaf<'a>>,
         /// Extensions (related content, consultation topics, List warnings).
@@ -37,9 +37,9 @@ lenient! {
         /// Narrative.
         "text" => text: Narrative<'a>,
         /// The subject reference.
-        "subject" => subject: Reference<'a>,
+        "subject" => subject: Lazy<Reference<'a>>,
         /// The patient reference.
-        "patient" => patient: Reference<'a>,
+        "patient" => patient: Lazy<Reference<'a>>,
         /// A Patient's names, or an Organization's name (a string).
         "name" => name: List<HumanName<'a>>,
         /// Addresses.
@@ -51,11 +51,11 @@ lenient! {
         /// Date of death.
         "deceasedDateTime" => deceased_date_time: Leaf<'a>,
         /// The managing organisation.
-        "managingOrganization" => managing_organization: Reference<'a>,
+        "managingOrganization" => managing_organization: Lazy<Reference<'a>>,
         /// The registered practice or GP.
         "generalPractitioner" => general_practitioner: List<Reference<'a>>,
         /// Code.
-        "code" => code: Concept<'a>,
+        "code" => code: Lazy<Concept<'a>>,
         /// Type (a list on Encounter, one concept elsewhere).
         "type" => type_: List<Concept<'a>>,
         /// Category (a list, or one concept).
@@ -73,11 +73,11 @@ lenient! {
         /// Abatement.
         "abatementDateTime" => abatement_date_time: Leaf<'a>,
         /// The medicine, by reference.
-        "medicationReference" => medication_reference: Reference<'a>,
+        "medicationReference" => medication_reference: Lazy<Reference<'a>>,
         /// The medicine, inline.
-        "medicationCodeableConcept" => medication_codeable_concept: Concept<'a>,
+        "medicationCodeableConcept" => medication_codeable_concept: Lazy<Concept<'a>>,
         /// Effective period.
-        "effectivePeriod" => effective_period: Period<'a>,
+        "effectivePeriod" => effective_period: Lazy<Period<'a>>,
         /// Effective date.
         "effectiveDateTime" => effective_date_time: Leaf<'a>,
         /// Authored on.
@@ -89,7 +89,7 @@ lenient! {
         /// Dosage instruction.
         "dosageInstruction" => dosage_instruction: List<Dosage<'a>>,
         /// Course of therapy.
-        "courseOfTherapyType" => course_of_therapy_type: Concept<'a>,
+        "courseOfTherapyType" => course_of_therapy_type: Lazy<Concept<'a>>,
         /// Based on (a MedicationStatement's MedicationRequest).
         "basedOn" => based_on: List<Reference<'a>>,
         /// Reason references (R4 links to a Condition).
@@ -105,7 +105,7 @@ lenient! {
         /// A string value.
         "valueString" => value_string: Leaf<'a>,
         /// A coded value.
-        "valueCodeableConcept" => value_codeable_concept: Concept<'a>,
+        "valueCodeableConcept" => value_codeable_concept: Lazy<Concept<'a>>,
         /// A boolean value.
         "valueBoolean" => value_boolean: Leaf<'a>,
         /// Components.
@@ -121,9 +121,9 @@ lenient! {
         /// Presented forms.
         "presentedForm" => presented_form: List<Attachment<'a>>,
         /// Period.
-        "period" => period: Period<'a>,
+        "period" => period: Lazy<Period<'a>>,
         /// Encounter class.
-        "class" => class: Coding<'a>,
+        "class" => class: Lazy<Coding<'a>>,
         /// Reason codes.
         "reasonCode" => reason_code: List<Concept<'a>>,
         /// Date.
@@ -139,7 +139,7 @@ lenient! {
         /// Occurrence.
         "occurrenceDateTime" => occurrence_date_time: Leaf<'a>,
         /// Vaccine.
-        "vaccineCode" => vaccine_code: Concept<'a>,
+        "vaccineCode" => vaccine_code: Lazy<Concept<'a>>,
         /// Specialty.
         "specialty" => specialty: List<Concept<'a>>,
         /// Service requested (STU3 ReferralRequest).
@@ -159,7 +159,7 @@ lenient! {
         /// The resource, whenever the key is there (even `null`).
         "resource" => resource: Present<Box<Resource<'a>>>,
         /// The item a List entry refers to.
-        "item" => item: Reference<'a>,
+        "item" => item: Lazy<Reference<'a>>,
     }
 }
 
@@ -331,7 +331,7 @@ lenient! {
     /// An Observation component.
     pub struct Component<'a> {
         /// Code.
-        "code" => code: Concept<'a>,
+        "code" => code: Lazy<Concept<'a>>,
         /// Quantity.
         "valueQuantity" => value_quantity: Quantity<'a>,
     }
@@ -366,6 +366,33 @@ lenient! {
         "details" => details: Concept<'a>,
     }
 }
+
+/// The empty values absent boxed fields read as.
+static EMPTY_CONCEPT: Concept<'static> = Concept {
+    string: Leaf::Null,
+    text: Leaf::Null,
+    coding: List::EMPTY,
+};
+static EMPTY_REFERENCE: Reference<'static> = Reference {
+    reference: Leaf::Null,
+    identifier: Identifier {
+        system: Leaf::Null,
+        value: Leaf::Null,
+    },
+};
+static EMPTY_PERIOD: Period<'static> = Period {
+    start: Leaf::Null,
+    end: Leaf::Null,
+};
+static EMPTY_CODING: Coding<'static> = Coding {
+    system: Leaf::Null,
+    code: Leaf::Null,
+    display: Leaf::Null,
+};
+lazy_empty!(Concept, EMPTY_CONCEPT);
+lazy_empty!(Reference, EMPTY_REFERENCE);
+lazy_empty!(Period, EMPTY_PERIOD);
+lazy_empty!(Coding, EMPTY_CODING);
 
 #[cfg(test)]
 mod tests {
