@@ -10,11 +10,17 @@
 //! bare client's would. `patient` and `located` go out once the practice is known; a
 //! `source` event only after that source's outcome row is committed (a source that
 //! answers before the practice is known has its row committed at once and its event
-//! held until then). If an audit write fails, `aborted` is sent and nothing more, and
+//! held until then). Rows are committed concurrently — a source finishing while
+//! another's row commits does not wait for that commit to queue its own — but each
+//! event waits for its own row. If an audit write fails, `aborted` is sent and nothing more, and
 //! the remaining upstream calls are cancelled — as they are when the client goes away.
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use mcr_model::{Demographics, NhsNumber, RecordEvent, SourceRef, SourceState, SourceStatus};
 use tokio::sync::mpsc;
@@ -22,6 +28,7 @@ use tokio::task::{Id, JoinHandle, JoinSet};
 
 use crate::audit::{Action, AuditEntry, AuditLog, Outcome};
 use crate::auth::Claims;
+use crate::error::AppError;
 use crate::locator::Registration;
 use crate::policy::{DatasetRule, SensitiveCodes};
 use crate::sources::{Source, SourceResult};
@@ -156,7 +163,26 @@ fn outcome_of(state: SourceState) -> Outcome {
 
 type Event = (RecordEvent, Option<Demographics>);
 
+/// What follows once an audit row of the view is committed.
+enum Then {
+    /// The `record.practice` row: the practice (if any) is asked, and `patient` and
+    /// `located` go out with any source events held for them.
+    Practice {
+        patient: Option<Demographics>,
+        practice: Option<Arc<Source>>,
+    },
+    /// A source's outcome row: its event goes out.
+    Send(Event),
+}
+
+/// A row being committed, with what follows it.
+type Commit = Pin<Box<dyn Future<Output = (Result<(), AppError>, Then)> + Send>>;
+
 /// Runs the view, sending events to `tx` until `complete` or `aborted`.
+///
+/// Outcome rows are committed concurrently: a source that finishes while another's row
+/// is committing is processed and its row queued at once (so they can share a group
+/// commit) rather than after that commit; each event still waits for its own row.
 pub async fn run(view: View, tx: mpsc::Sender<Event>) {
     let View {
         claims,
@@ -181,8 +207,20 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
             },
         ]
     };
+    let commit = |action, outcome, detail: &str, then| -> Commit {
+        let row = audit.record_owned(AuditEntry {
+            claims: &claims,
+            nhs_number: Some(&digits),
+            context_id: Some(&context_id),
+            action,
+            outcome,
+            detail: Some(detail),
+        });
+        Box::pin(async move { (row.await.map(drop), then) })
+    };
     // Source events ready before `patient` and `located` could be sent.
     let mut held: Vec<Event> = Vec::new();
+    let mut opened = false;
     let mut pending = match locating {
         Locating::Known(patient) => {
             for event in opening(patient, &fetches) {
@@ -190,16 +228,19 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
                     return;
                 }
             }
+            opened = true;
             None
         }
         Locating::Pending(lookup) => Some(lookup),
     };
+    let mut commits: FuturesUnordered<Commit> = FuturesUnordered::new();
     loop {
         enum Next {
             Located(Registration),
             Finished(Option<Result<(Id, Finished), tokio::task::JoinError>>),
+            Committed((Result<(), AppError>, Then)),
         }
-        if pending.is_none() && fetches.tasks.is_empty() {
+        if pending.is_none() && fetches.tasks.is_empty() && commits.is_empty() {
             break;
         }
         let next = tokio::select! {
@@ -213,6 +254,7 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
             next = fetches.tasks.join_next_with_id(), if !fetches.tasks.is_empty() => {
                 Next::Finished(next)
             }
+            Some(done) = commits.next(), if !commits.is_empty() => Next::Committed(done),
         };
         match next {
             Next::Located(registration) => {
@@ -227,30 +269,16 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
                     practice.as_ref().map(|p| p.reference.id.as_str()),
                     claims.name.as_deref(),
                 );
-                let row = AuditEntry {
-                    claims: &claims,
-                    nhs_number: Some(&digits),
-                    context_id: Some(&context_id),
-                    action: Action::LocatePractice,
-                    outcome: Outcome::Allowed,
-                    detail: Some(&detail),
+                let then = Then::Practice {
+                    patient: registration.patient,
+                    practice,
                 };
-                if audit.record(row).await.is_err() {
-                    let _ = tx.send((aborted(), None)).await;
-                    return;
-                }
-                if let Some(practice) = practice {
-                    fetches.ask(practice, &nhs, &claims, true);
-                }
-                let events = opening(registration.patient, &fetches)
-                    .into_iter()
-                    .map(|e| (e, None))
-                    .chain(held.drain(..));
-                for event in events {
-                    if tx.send(event).await.is_err() {
-                        return;
-                    }
-                }
+                commits.push(commit(
+                    Action::LocatePractice,
+                    Outcome::Allowed,
+                    &detail,
+                    then,
+                ));
             }
             Next::Finished(None) => {}
             Next::Finished(Some(finished)) => {
@@ -289,25 +317,41 @@ pub async fn run(view: View, tx: mpsc::Sender<Event>) {
                     "{}: {:?}; {entries} entries sent; {} withheld",
                     result.status.source.id, result.status.state, result.status.withheld
                 );
-                let row = AuditEntry {
-                    claims: &claims,
-                    nhs_number: Some(&digits),
-                    context_id: Some(&context_id),
-                    action: Action::SourceOutcome,
-                    outcome: outcome_of(result.status.state),
-                    detail: Some(&detail),
-                };
-                if audit.record(row).await.is_err() {
-                    let _ = tx.send((aborted(), None)).await;
-                    return;
-                }
+                let outcome = outcome_of(result.status.state);
                 let event = RecordEvent::Source {
                     status: result.status,
                     sections: result.sections,
                 };
-                if pending.is_some() {
-                    held.push((event, patient));
-                } else if tx.send((event, patient)).await.is_err() {
+                commits.push(commit(
+                    Action::SourceOutcome,
+                    outcome,
+                    &detail,
+                    Then::Send((event, patient)),
+                ));
+            }
+            Next::Committed((Err(_), _)) => {
+                let _ = tx.send((aborted(), None)).await;
+                return;
+            }
+            Next::Committed((Ok(_), Then::Practice { patient, practice })) => {
+                if let Some(practice) = practice {
+                    fetches.ask(practice, &nhs, &claims, true);
+                }
+                opened = true;
+                let events = opening(patient, &fetches)
+                    .into_iter()
+                    .map(|e| (e, None))
+                    .chain(held.drain(..));
+                for event in events {
+                    if tx.send(event).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Next::Committed((Ok(_), Then::Send(event))) => {
+                if !opened {
+                    held.push(event);
+                } else if tx.send(event).await.is_err() {
                     return;
                 }
             }

@@ -168,6 +168,17 @@ impl AuditLog {
         self.append(entry.fields()).await
     }
 
+    /// [`Self::record`] as a future that owns what it needs, so that several rows can be
+    /// waited on at once (a view's outcome rows as sources finish); the row is queued
+    /// when the future is first polled.
+    pub fn record_owned(
+        &self,
+        entry: AuditEntry<'_>,
+    ) -> impl Future<Output = Result<AuditRow, AppError>> + Send + 'static {
+        let (log, fields) = (self.clone(), entry.fields());
+        async move { log.append(fields).await }
+    }
+
     /// Commits a row given as fields (tools, checkpoints).
     pub async fn append(&self, fields: AuditFields) -> Result<AuditRow, AppError> {
         let (reply, answer) = oneshot::channel();

@@ -3,19 +3,19 @@
 //! that id, or the whole answer is discarded.
 
 use mcr_model::{NhsNumber, SourceRef};
-use serde_json::Value;
 
 use super::fhir::{demographics, refers_to_another_patient};
 use super::links;
 use super::resources::{Index, Options, sections};
+use super::types::Resource;
 use crate::sources::{SourceAnswer, SourceError};
 
 /// Maps the resources found for patient `patient_id` (whose NHS number is `nhs`).
-pub fn normalise(
-    patient: &Value,
+pub fn normalise<'r, 'a>(
+    patient: &Resource<'_>,
     patient_id: &str,
     nhs: &NhsNumber,
-    resources: &[Value],
+    resources: &[&'r Resource<'a>],
     source: &SourceRef,
 ) -> Result<SourceAnswer, SourceError> {
     if resources
@@ -24,13 +24,13 @@ pub fn normalise(
     {
         return Err(SourceError::WrongPatient);
     }
-    let index = Index::new(resources.iter());
+    let index = Index::new(resources.iter().copied());
     let mut answer = SourceAnswer {
         patient: Some(demographics(patient, nhs.clone(), None)),
         ..Default::default()
     };
     let (sections, entered_in_error) = sections(
-        resources,
+        resources.iter().copied(),
         &index,
         source,
         Options {
@@ -39,6 +39,6 @@ pub fn normalise(
     );
     answer.sections = sections;
     answer.entered_in_error = entered_in_error;
-    answer.related = links::related(resources.iter());
+    answer.related = links::related(resources.iter().copied());
     Ok(answer)
 }

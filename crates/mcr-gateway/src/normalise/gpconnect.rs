@@ -7,29 +7,56 @@
 //! `data-in-transit`, `data-awaiting-filing`) become the source's warnings.
 
 use mcr_model::{NhsNumber, PracticeRef, SourceRef};
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::fhir::{as_list, demographics, identifier, refers_to_another_patient, text};
+use super::fhir::{demographics, identifier, refers_to_another_patient, text};
 use super::links;
 use super::resources::{Index, Options, sections};
+use super::types::Resource;
 use crate::sources::{SourceAnswer, SourceError};
 
 const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
 const ODS_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
 
-/// Maps a structured record bundle for `expected` into the model.
+/// Maps a structured record bundle, already parsed as a JSON tree, for `expected` into
+/// the model (the gateway itself reads the body with [`normalise_body`]).
 pub fn normalise(
     bundle: &Value,
     expected: &NhsNumber,
     source: &SourceRef,
 ) -> Result<SourceAnswer, SourceError> {
-    if bundle["resourceType"] != "Bundle" {
+    let bundle = Resource::deserialize(bundle)
+        .map_err(|e| SourceError::Malformed(format!("unreadable bundle: {e}")))?;
+    normalise_bundle(&bundle, expected, source)
+}
+
+/// Maps a structured record bundle's body for `expected` into the model.
+pub fn normalise_body(
+    body: &[u8],
+    expected: &NhsNumber,
+    source: &SourceRef,
+) -> Result<SourceAnswer, SourceError> {
+    let bundle: Resource<'_> = serde_json::from_slice(body)
+        .map_err(|e| SourceError::Malformed(format!("not JSON: {e}")))?;
+    normalise_bundle(&bundle, expected, source)
+}
+
+/// Maps a structured record bundle for `expected` into the model.
+pub fn normalise_bundle(
+    bundle: &Resource<'_>,
+    expected: &NhsNumber,
+    source: &SourceRef,
+) -> Result<SourceAnswer, SourceError> {
+    if !bundle.resource_type.is("Bundle") {
         return Err(SourceError::Malformed("not a Bundle".into()));
     }
-    let resources: Vec<&Value> = as_list(&bundle["entry"])
-        .filter_map(|e| e.get("resource"))
+    let resources: Vec<&Resource<'_>> = bundle
+        .entry
+        .iter()
+        .filter_map(|e| e.resource.0.as_deref())
         .collect();
-    let mut patients = resources.iter().filter(|r| r["resourceType"] == "Patient");
+    let mut patients = resources.iter().filter(|r| r.resource_type.is("Patient"));
     let (Some(patient), None) = (patients.next(), patients.next()) else {
         return Err(SourceError::Malformed(
             "the bundle must hold exactly one Patient".into(),
@@ -41,22 +68,26 @@ pub fn normalise(
     if &nhs != expected {
         return Err(SourceError::WrongPatient);
     }
-    let patient_id = text(&patient["id"]).unwrap_or_default();
+    let patient_id = patient.id.text().unwrap_or_default();
     if resources
         .iter()
-        .any(|r| refers_to_another_patient(r, &patient_id))
+        .any(|r| refers_to_another_patient(r, patient_id))
     {
         return Err(SourceError::WrongPatient);
     }
     let index = Index::new(resources.iter().copied());
-    let practice = std::iter::once(&patient["managingOrganization"])
-        .chain(as_list(&patient["generalPractitioner"]))
+    let practice = std::iter::once(&*patient.managing_organization)
+        .chain(patient.general_practitioner.iter())
         .filter_map(|r| index.resolve(r, patient))
-        .find(|r| r["resourceType"] == "Organization")
+        .find(|r| r.resource_type.is("Organization"))
         .and_then(|org| {
             Some(PracticeRef {
                 ods_code: identifier(org, ODS_SYSTEM)?.to_string(),
-                name: text(&org["name"]).unwrap_or_else(|| source.organisation.clone()),
+                name: org
+                    .name
+                    .single()
+                    .and_then(|n| text(&n.string))
+                    .unwrap_or_else(|| source.organisation.clone()),
             })
         });
     let mut answer = SourceAnswer {
@@ -76,12 +107,8 @@ pub fn normalise(
     answer.related = links::related(resources.iter().copied());
     let mut warnings: Vec<String> = resources
         .iter()
-        .filter(|r| r["resourceType"] == "List")
-        .flat_map(|l| {
-            as_list(&l["extension"])
-                .filter_map(|x| text(&x["valueCode"]))
-                .collect::<Vec<_>>()
-        })
+        .filter(|r| r.resource_type.is("List"))
+        .flat_map(|l| l.extension.iter().filter_map(|x| text(&x.value_code)))
         .collect();
     warnings.sort();
     warnings.dedup();

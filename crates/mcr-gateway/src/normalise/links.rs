@@ -11,81 +11,89 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
-use super::fhir::{as_list, text};
+use super::fhir::text;
+use super::types::{Extension, Reference, Resource};
 
 /// The deepest nesting of topic and category lists followed.
 const MAX_LIST_DEPTH: usize = 4;
 
+/// A reference's `(type, id)`: neither part holds a `/`, so comparing these pairs is
+/// comparing the `Type/id` strings.
+type Key<'r> = (&'r str, &'r str);
+
 /// `(problem id, related resource id)` pairs found among `resources`; ids are the
 /// resources' logical ids, as entries carry them.
-pub fn related<'a>(resources: impl IntoIterator<Item = &'a Value>) -> Vec<(String, String)> {
-    let resources: Vec<&Value> = resources.into_iter().collect();
-    let by_ref: HashMap<String, &Value> = resources
-        .iter()
-        .filter_map(|r| {
-            Some((
-                format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?),
-                *r,
-            ))
-        })
-        .collect();
+pub fn related<'r, 'a: 'r>(
+    resources: impl IntoIterator<Item = &'r Resource<'a>>,
+) -> Vec<(String, String)> {
+    let resources: Vec<&Resource<'_>> = resources.into_iter().collect();
+    let mut by_ref: HashMap<Key<'_>, &Resource<'_>> = HashMap::with_capacity(resources.len());
+    by_ref.extend(
+        resources
+            .iter()
+            .filter_map(|r| Some(((r.resource_type.as_str()?, r.id.as_str()?), *r))),
+    );
     // MedicationStatements by the MedicationRequest they are based on.
-    let mut statements: HashMap<String, Vec<String>> = HashMap::new();
+    let mut statements: HashMap<Key<'_>, Vec<&str>> = HashMap::new();
     for r in resources
         .iter()
-        .filter(|r| r["resourceType"] == "MedicationStatement")
+        .filter(|r| r.resource_type.is("MedicationStatement"))
     {
-        let Some(id) = text(&r["id"]) else { continue };
-        for based_on in as_list(&r["basedOn"]) {
+        let Some(id) = r.id.text() else { continue };
+        for based_on in &r.based_on {
             if let Some(target) = reference_key(based_on) {
-                statements.entry(target).or_default().push(id.clone());
+                statements.entry(target).or_default().push(id);
             }
         }
     }
     let mut links = Vec::new();
     for r in &resources {
-        let Some(id) = text(&r["id"]) else { continue };
-        match r["resourceType"].as_str() {
+        let Some(id) = text(&r.id) else { continue };
+        match r.resource_type.as_str() {
             Some("Condition") => {
-                for x in as_list(&r["extension"]).filter(|x| url_has(x, "RelatedClinicalContent")) {
-                    let Some(target) = reference_key(&x["valueReference"]) else {
+                for x in r
+                    .extension
+                    .iter()
+                    .filter(|x| url_has(x, "RelatedClinicalContent"))
+                {
+                    let Some(target) = reference_key(&x.value_reference) else {
                         continue;
                     };
                     for based in statements.get(&target).into_iter().flatten() {
-                        links.push((id.clone(), based.clone()));
+                        links.push((id.clone(), (*based).to_string()));
                     }
-                    links.push((id.clone(), id_of(&target)));
+                    links.push((id.clone(), target.1.to_string()));
                 }
             }
             Some("List") => {
-                let problems: Vec<String> = as_list(&r["extension"])
+                let problems: Vec<&str> = r
+                    .extension
+                    .iter()
                     .filter(|x| url_has(x, "RelatedProblemHeader"))
-                    .flat_map(|x| as_list(&x["extension"]))
-                    .filter(|x| x["url"] == "target")
-                    .filter_map(|x| reference_key(&x["valueReference"]))
-                    .filter(|k| k.starts_with("Condition/"))
-                    .map(|k| id_of(&k))
+                    .flat_map(|x| x.extension.iter())
+                    .filter(|x| x.url.is("target"))
+                    .filter_map(|x| reference_key(&x.value_reference))
+                    .filter(|(ty, _)| *ty == "Condition")
+                    .map(|(_, id)| id)
                     .collect();
                 if !problems.is_empty() {
                     let mut items = Vec::new();
                     list_items(r, &by_ref, 0, &mut items);
                     for problem in &problems {
-                        links.extend(items.iter().map(|item| (problem.clone(), item.clone())));
+                        links.extend(
+                            items
+                                .iter()
+                                .map(|item| ((*problem).to_string(), (*item).to_string())),
+                        );
                     }
                 }
             }
             _ => {}
         }
         // R4: a resource recorded for a condition.
-        for field in ["reasonReference", "addresses"] {
-            for reference in as_list(&r[field]) {
-                if let Some(target) = reference_key(reference)
-                    && target.starts_with("Condition/")
-                {
-                    links.push((id_of(&target), id.clone()));
-                }
+        for reference in r.reason_reference.iter().chain(&r.addresses) {
+            if let Some(("Condition", target)) = reference_key(reference) {
+                links.push((target.to_string(), id.clone()));
             }
         }
     }
@@ -95,13 +103,18 @@ pub fn related<'a>(resources: impl IntoIterator<Item = &'a Value>) -> Vec<(Strin
 }
 
 /// The ids of everything `list` holds, following nested lists.
-fn list_items(list: &Value, by_ref: &HashMap<String, &Value>, depth: usize, out: &mut Vec<String>) {
-    for entry in as_list(&list["entry"]) {
-        let Some(key) = reference_key(&entry["item"]) else {
+fn list_items<'r>(
+    list: &'r Resource<'_>,
+    by_ref: &HashMap<Key<'_>, &'r Resource<'_>>,
+    depth: usize,
+    out: &mut Vec<&'r str>,
+) {
+    for entry in &list.entry {
+        let Some(key) = reference_key(&entry.item) else {
             continue;
         };
-        out.push(id_of(&key));
-        if key.starts_with("List/")
+        out.push(key.1);
+        if key.0 == "List"
             && depth < MAX_LIST_DEPTH
             && let Some(nested) = by_ref.get(&key)
         {
@@ -110,28 +123,30 @@ fn list_items(list: &Value, by_ref: &HashMap<String, &Value>, depth: usize, out:
     }
 }
 
-fn url_has(extension: &Value, name: &str) -> bool {
-    extension["url"].as_str().is_some_and(|u| u.contains(name))
+fn url_has(extension: &Extension<'_>, name: &str) -> bool {
+    extension.url.as_str().is_some_and(|u| u.contains(name))
 }
 
-/// `Type/id` of a Reference (relative or absolute).
-fn reference_key(reference: &Value) -> Option<String> {
-    let r = reference["reference"].as_str()?.trim();
+/// `(type, id)` of a Reference (relative or absolute).
+fn reference_key<'r>(reference: &'r Reference<'_>) -> Option<Key<'r>> {
+    let r = reference.reference.as_str()?.trim();
     let mut parts = r.rsplit('/');
     let id = parts.next()?;
     let ty = parts.next()?;
-    (!id.is_empty() && !ty.is_empty()).then(|| format!("{ty}/{id}"))
-}
-
-fn id_of(key: &str) -> String {
-    key.rsplit('/').next().unwrap_or(key).to_string()
+    (!id.is_empty() && !ty.is_empty()).then_some((ty, id))
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
+    use crate::normalise::fhir::read;
+
+    fn related_of(values: &[Value]) -> Vec<(String, String)> {
+        let resources: Vec<Resource<'_>> = values.iter().map(read).collect();
+        related(resources.iter())
+    }
 
     #[test]
     fn gp_connect_related_content_and_consultation_topics_link_to_their_problem() {
@@ -153,7 +168,7 @@ mod tests {
                  "extension": [{"url": "target", "valueReference": {"reference": "Condition/p2"}}]}],
                 "entry": [{"item": {"reference": "Observation/note3"}}]}),
         ];
-        let links = related(resources.iter());
+        let links = related_of(&resources);
         let of_p1: Vec<&str> = links
             .iter()
             .filter(|(p, _)| p == "p1")
@@ -171,7 +186,7 @@ mod tests {
             json!({"resourceType": "Encounter", "id": "e1", "reasonReference": [{"reference": "Procedure/x"}]}),
         ];
         assert_eq!(
-            related(resources.iter()),
+            related_of(&resources),
             [
                 ("c1".to_string(), "cp".to_string()),
                 ("c1".into(), "m1".into())
@@ -188,7 +203,7 @@ mod tests {
                 "entry": [{"item": {"reference": "List/b"}}]}),
             json!({"resourceType": "List", "id": "b", "entry": [{"item": {"reference": "List/a"}}]}),
         ];
-        let links = related(resources.iter());
+        let links = related_of(&resources);
         assert_eq!(
             links,
             [("p".to_string(), "a".to_string()), ("p".into(), "b".into())]

@@ -8,10 +8,16 @@
 //! (an unknown `modifierExtension`, an unreadable date) rather than showing them as
 //! normal, and never loses the rest of an answer because one entry is odd. Whole
 //! answers are refused only when they cannot be tied to the requested patient.
+//!
+//! Answers are read straight from their bodies into the typed, lenient structs of
+//! [`types`] (built from [`lenient`]), borrowing strings where they have no escapes,
+//! rather than into a `serde_json::Value` tree: only the fields read are built.
 
 pub mod fhir;
 pub mod fhir_r4;
 pub mod gpconnect;
 pub mod html;
+pub mod lenient;
 pub mod links;
 pub mod resources;
+pub mod types;

@@ -4,45 +4,48 @@
 use std::collections::HashMap;
 
 use mcr_model::{Entry, EntryFlag, Section, SectionKind, SourceRef};
-use serde_json::Value;
+use serde_json::Number;
 
 use super::fhir::{
-    as_list, codings, concept_text, date, entered_in_error, has_modifier_extension, status, text,
+    codings, concept_text, date, entered_in_error, has_modifier_extension, status, text,
 };
 use super::html::sanitise;
+use super::lenient::Leaf;
+use super::types::{Attachment, Concept, Quantity, Reference, Resource};
 
 /// Resources of one answer indexed by `Type/id`, to resolve references such as a
 /// MedicationStatement's `medicationReference`.
-pub struct Index<'a> {
-    by_ref: HashMap<String, &'a Value>,
+pub struct Index<'r, 'a> {
+    /// By `(type, id)`: the same matches as keying by the string `Type/id`, since a
+    /// reference's two parts never hold a `/`.
+    by_ref: HashMap<(&'r str, &'r str), &'r Resource<'a>>,
 }
 
-impl<'a> Index<'a> {
+impl<'r, 'a> Index<'r, 'a> {
     /// Indexes `resources`.
-    pub fn new(resources: impl IntoIterator<Item = &'a Value>) -> Self {
-        let by_ref = resources
-            .into_iter()
-            .filter_map(|r| {
-                Some((
-                    format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?),
-                    r,
-                ))
-            })
-            .collect();
+    pub fn new(resources: impl IntoIterator<Item = &'r Resource<'a>>) -> Self {
+        let resources = resources.into_iter();
+        // Sized once: growing it resource by resource rehashed it again and again.
+        let mut by_ref = HashMap::with_capacity(resources.size_hint().0);
+        by_ref.extend(
+            resources.filter_map(|r| Some(((r.resource_type.as_str()?, r.id.as_str()?), r))),
+        );
         Self { by_ref }
     }
 
     /// The resource a Reference points to: in the answer, or contained in `within`.
-    pub fn resolve(&self, reference: &Value, within: &'a Value) -> Option<&'a Value> {
-        let r = reference["reference"].as_str()?.trim();
+    pub fn resolve(
+        &self,
+        reference: &Reference<'_>,
+        within: &'r Resource<'a>,
+    ) -> Option<&'r Resource<'a>> {
+        let r = reference.reference.as_str()?.trim();
         if let Some(local) = r.strip_prefix('#') {
-            return as_list(&within["contained"]).find(|c| c["id"] == local);
+            return within.contained.iter().find(|c| c.id.is(local));
         }
-        let key = r.rsplit('/').take(2).collect::<Vec<_>>();
-        match key.as_slice() {
-            [id, ty] => self.by_ref.get(&format!("{ty}/{id}")).copied(),
-            _ => None,
-        }
+        let mut parts = r.rsplit('/');
+        let (id, ty) = (parts.next()?, parts.next()?);
+        self.by_ref.get(&(ty, id)).copied()
     }
 }
 
@@ -65,7 +68,7 @@ pub struct Options {
     pub medication_requests: bool,
 }
 
-fn set_date(entry: &mut Entry, v: &Value) {
+fn set_date(entry: &mut Entry, v: &Leaf<'_>) {
     match date(v) {
         Ok(Some(d)) if entry.date.is_none() => entry.date = Some(d),
         Ok(_) => {}
@@ -77,13 +80,13 @@ fn set_date(entry: &mut Entry, v: &Value) {
     }
 }
 
-fn quantity(q: &Value) -> Option<String> {
-    let value = match &q["value"] {
-        Value::Number(n) => n.to_string(),
+fn quantity(q: &Quantity<'_>) -> Option<String> {
+    let value = match &q.value {
+        Leaf::Num(n) => Number::to_string(n),
         other => text(other)?,
     };
-    let unit = text(&q["unit"]).or_else(|| text(&q["code"]));
-    Some(match (text(&q["comparator"]), unit) {
+    let unit = text(&q.unit).or_else(|| text(&q.code));
+    Some(match (text(&q.comparator), unit) {
         (Some(c), Some(u)) => format!("{c}{value} {u}"),
         (None, Some(u)) => format!("{value} {u}"),
         (Some(c), None) => format!("{c}{value}"),
@@ -91,24 +94,26 @@ fn quantity(q: &Value) -> Option<String> {
     })
 }
 
-fn observation_value(r: &Value) -> Option<String> {
-    if r["valueQuantity"].is_object() {
-        return quantity(&r["valueQuantity"]);
+fn observation_value(r: &Resource<'_>) -> Option<String> {
+    if let Some(q) = &r.value_quantity.0 {
+        return quantity(q);
     }
-    text(&r["valueString"])
-        .or_else(|| concept_text(&r["valueCodeableConcept"]))
+    text(&r.value_string)
+        .or_else(|| concept_text(&r.value_codeable_concept))
         .or_else(|| {
-            r["valueBoolean"]
+            r.value_boolean
                 .as_bool()
                 .map(|b| if b { "yes".into() } else { "no".into() })
         })
         .or_else(|| {
-            let parts: Vec<String> = as_list(&r["component"])
+            let parts: Vec<String> = r
+                .component
+                .iter()
                 .filter_map(|c| {
                     Some(format!(
                         "{} {}",
-                        concept_text(&c["code"])?,
-                        quantity(&c["valueQuantity"])?
+                        concept_text(&c.code)?,
+                        quantity(&c.value_quantity)?
                     ))
                 })
                 .collect();
@@ -116,13 +121,13 @@ fn observation_value(r: &Value) -> Option<String> {
         })
 }
 
-fn reference_range(r: &Value) -> Option<String> {
-    let range = as_list(&r["referenceRange"]).next()?;
-    if let Some(t) = text(&range["text"]) {
+fn reference_range(r: &Resource<'_>) -> Option<String> {
+    let range = r.reference_range.iter().next()?;
+    if let Some(t) = text(&range.text) {
         return Some(t);
     }
-    let low = quantity(&range["low"]);
-    let high = quantity(&range["high"]);
+    let low = quantity(&range.low);
+    let high = quantity(&range.high);
     match (low, high) {
         (Some(l), Some(h)) => Some(format!("{l} – {h}")),
         (Some(l), None) => Some(format!("≥ {l}")),
@@ -131,15 +136,15 @@ fn reference_range(r: &Value) -> Option<String> {
     }
 }
 
-fn narrative_of(r: &Value) -> Option<String> {
-    text(&r["text"]["div"]).map(|div| sanitise(&div))
+fn narrative_of(r: &Resource<'_>) -> Option<String> {
+    r.text.div.text().map(sanitise)
 }
 
 /// An inline HTML or plain-text attachment as sanitised HTML.
-fn attachment_html(a: &Value) -> Option<String> {
+fn attachment_html(a: &Attachment<'_>) -> Option<String> {
     use base64::Engine;
-    let kind = a["contentType"].as_str().unwrap_or_default();
-    let data = a["data"].as_str()?;
+    let kind = a.content_type.as_str().unwrap_or_default();
+    let data = a.data.as_str()?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .ok()?;
@@ -153,22 +158,32 @@ fn attachment_html(a: &Value) -> Option<String> {
     }
 }
 
-fn is_radiology(r: &Value) -> bool {
-    as_list(&r["category"])
-        .chain(std::iter::once(&r["category"]))
-        .any(|c| {
-            as_list(&c["coding"]).any(|code| {
-                matches!(
-                    code["code"].as_str().map(str::trim),
-                    Some("RAD" | "imaging" | "394914008" | "18748-4")
-                )
-            }) || concept_text(c).is_some_and(|t| t.to_ascii_lowercase().contains("radiology"))
-        })
+fn is_radiology(r: &Resource<'_>) -> bool {
+    // A single category is read both as the list's one item and as itself, as before:
+    // the same concept twice.
+    r.category.iter().any(|c| {
+        c.coding.iter().any(|code| {
+            matches!(
+                code.code.as_str().map(str::trim),
+                Some("RAD" | "imaging" | "394914008" | "18748-4")
+            )
+        }) || concept_text(c).is_some_and(|t| t.to_ascii_lowercase().contains("radiology"))
+    })
+}
+
+/// The concept a field holds when it holds one rather than a list.
+fn one_concept<'c, 'a>(list: &'c super::lenient::List<Concept<'a>>) -> Option<&'c Concept<'a>> {
+    list.single()
 }
 
 /// Maps one resource.
-pub fn map(r: &Value, index: &Index<'_>, source: &SourceRef, options: Options) -> Mapped {
-    let resource_type = r["resourceType"].as_str().unwrap_or_default();
+pub fn map<'r, 'a>(
+    r: &'r Resource<'a>,
+    index: &Index<'r, 'a>,
+    source: &SourceRef,
+    options: Options,
+) -> Mapped {
+    let resource_type = r.resource_type.as_str().unwrap_or_default();
     let kind = match resource_type {
         "Condition" => SectionKind::Problems,
         "MedicationStatement" => SectionKind::Medications,
@@ -187,147 +202,154 @@ pub fn map(r: &Value, index: &Index<'_>, source: &SourceRef, options: Options) -
     if entered_in_error(r) {
         return Mapped::EnteredInError;
     }
-    let id = text(&r["id"]).unwrap_or_default();
+    let id = text(&r.id).unwrap_or_default();
     let mut e = Entry::new(id, source.clone(), String::new());
     if has_modifier_extension(r) {
         e.flags.push(EntryFlag::UnknownModifier);
     }
-    let title_from = |cc: &Value, e: &mut Entry| {
+    let title_from = |cc: Option<&Concept<'_>>, e: &mut Entry| {
+        let cc = cc?;
         e.codes = codings(cc);
         concept_text(cc)
     };
     let title = match resource_type {
         "Condition" => {
-            e.status = status(&r["clinicalStatus"]);
-            set_date(&mut e, &r["onsetDateTime"]);
-            set_date(&mut e, &r["assertedDate"]);
-            set_date(&mut e, &r["recordedDate"]);
-            if let Ok(Some(end)) = date(&r["abatementDateTime"]) {
+            e.status = status(&r.clinical_status);
+            set_date(&mut e, &r.onset_date_time);
+            set_date(&mut e, &r.asserted_date);
+            set_date(&mut e, &r.recorded_date);
+            if let Ok(Some(end)) = date(&r.abatement_date_time) {
                 e.end_date = Some(end);
             }
-            title_from(&r["code"], &mut e)
+            title_from(Some(&r.code), &mut e)
         }
         "MedicationStatement" | "MedicationRequest" => {
             let concept = index
-                .resolve(&r["medicationReference"], r)
-                .map(|m| &m["code"])
-                .unwrap_or(&r["medicationCodeableConcept"]);
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["effectivePeriod"]["start"]);
-            set_date(&mut e, &r["effectiveDateTime"]);
-            set_date(&mut e, &r["authoredOn"]);
-            set_date(&mut e, &r["dateAsserted"]);
-            if let Ok(Some(end)) = date(&r["effectivePeriod"]["end"]) {
+                .resolve(&r.medication_reference, r)
+                .map(|m| &m.code)
+                .unwrap_or(&r.medication_codeable_concept);
+            e.status = status(&r.status);
+            set_date(&mut e, &r.effective_period.start);
+            set_date(&mut e, &r.effective_date_time);
+            set_date(&mut e, &r.authored_on);
+            set_date(&mut e, &r.date_asserted);
+            if let Ok(Some(end)) = date(&r.effective_period.end) {
                 e.end_date = Some(end);
             }
-            e.detail = as_list(&r["dosage"])
-                .chain(as_list(&r["dosageInstruction"]))
-                .find_map(|d| text(&d["text"]));
-            e.category = as_list(&r["category"])
-                .chain(std::iter::once(&r["courseOfTherapyType"]))
+            e.detail = r
+                .dosage
+                .iter()
+                .chain(r.dosage_instruction.iter())
+                .find_map(|d| text(&d.text));
+            e.category = r
+                .category
+                .iter()
+                .chain(std::iter::once(&*r.course_of_therapy_type))
                 .find_map(|c| concept_text(c).or_else(|| status(c)));
-            title_from(concept, &mut e)
+            title_from(Some(concept), &mut e)
         }
         "AllergyIntolerance" => {
-            e.status = status(&r["clinicalStatus"]);
-            set_date(&mut e, &r["onsetDateTime"]);
-            set_date(&mut e, &r["assertedDate"]);
-            set_date(&mut e, &r["recordedDate"]);
-            let reactions: Vec<String> = as_list(&r["reaction"])
-                .flat_map(|x| {
-                    as_list(&x["manifestation"])
-                        .filter_map(concept_text)
-                        .collect::<Vec<_>>()
-                })
+            e.status = status(&r.clinical_status);
+            set_date(&mut e, &r.onset_date_time);
+            set_date(&mut e, &r.asserted_date);
+            set_date(&mut e, &r.recorded_date);
+            let reactions: Vec<String> = r
+                .reaction
+                .iter()
+                .flat_map(|x| x.manifestation.iter().filter_map(concept_text))
                 .collect();
             e.detail = (!reactions.is_empty()).then(|| reactions.join(", "));
-            title_from(&r["code"], &mut e)
+            title_from(Some(&r.code), &mut e)
         }
         "Observation" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["effectiveDateTime"]);
-            set_date(&mut e, &r["effectivePeriod"]["start"]);
-            set_date(&mut e, &r["issued"]);
+            e.status = status(&r.status);
+            set_date(&mut e, &r.effective_date_time);
+            set_date(&mut e, &r.effective_period.start);
+            set_date(&mut e, &r.issued);
             e.value = observation_value(r);
             e.reference_range = reference_range(r);
-            e.detail = as_list(&r["interpretation"])
+            e.detail = r
+                .interpretation
+                .iter()
                 .find_map(concept_text)
-                .or_else(|| text(&r["comment"]));
-            title_from(&r["code"], &mut e)
+                .or_else(|| text(&r.comment));
+            title_from(Some(&r.code), &mut e)
         }
         "DiagnosticReport" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["effectiveDateTime"]);
-            set_date(&mut e, &r["issued"]);
-            e.detail = text(&r["conclusion"]);
-            e.narrative = as_list(&r["presentedForm"])
+            e.status = status(&r.status);
+            set_date(&mut e, &r.effective_date_time);
+            set_date(&mut e, &r.issued);
+            e.detail = text(&r.conclusion);
+            e.narrative = r
+                .presented_form
+                .iter()
                 .find_map(attachment_html)
                 .or_else(|| narrative_of(r));
-            title_from(&r["code"], &mut e)
+            title_from(Some(&r.code), &mut e)
         }
         "Encounter" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["period"]["start"]);
-            if let Ok(Some(end)) = date(&r["period"]["end"]) {
+            e.status = status(&r.status);
+            set_date(&mut e, &r.period.start);
+            if let Ok(Some(end)) = date(&r.period.end) {
                 e.end_date = Some(end);
             }
-            e.category = text(&r["class"]["display"]).or_else(|| text(&r["class"]["code"]));
-            e.detail = as_list(&r["reasonCode"]).find_map(concept_text);
-            let ty = as_list(&r["type"]).next().cloned().unwrap_or(Value::Null);
-            title_from(&ty, &mut e).or_else(|| e.category.clone())
+            e.category = text(&r.class.display).or_else(|| text(&r.class.code));
+            e.detail = r.reason_code.iter().find_map(concept_text);
+            title_from(r.type_.iter().next(), &mut e).or_else(|| e.category.clone())
         }
         "DocumentReference" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["date"]);
-            set_date(&mut e, &r["created"]);
-            set_date(&mut e, &r["indexed"]);
-            e.detail = text(&r["description"]);
-            e.narrative = as_list(&r["content"]).find_map(|c| attachment_html(&c["attachment"]));
-            title_from(&r["type"], &mut e).or_else(|| text(&r["description"]))
+            e.status = status(&r.status);
+            set_date(&mut e, &r.date);
+            set_date(&mut e, &r.created);
+            set_date(&mut e, &r.indexed);
+            e.detail = text(&r.description);
+            e.narrative = r
+                .content
+                .iter()
+                .find_map(|c| attachment_html(&c.attachment));
+            title_from(one_concept(&r.type_), &mut e).or_else(|| text(&r.description))
         }
         "Composition" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["date"]);
-            let sections: Vec<String> = as_list(&r["section"])
+            e.status = status(&r.status);
+            set_date(&mut e, &r.date);
+            let sections: Vec<String> = r
+                .section
+                .iter()
                 .filter_map(|s| {
                     Some(format!(
                         "<h4>{}</h4>{}",
-                        ammonia::clean_text(&text(&s["title"]).unwrap_or_default()),
-                        text(&s["text"]["div"])?
+                        ammonia::clean_text(s.title.text().unwrap_or_default()),
+                        s.text.div.text()?
                     ))
                 })
                 .collect();
             e.narrative = (!sections.is_empty())
                 .then(|| sanitise(&sections.join("")))
                 .or_else(|| narrative_of(r));
-            text(&r["title"]).or_else(|| title_from(&r["type"], &mut e))
+            text(&r.title).or_else(|| title_from(one_concept(&r.type_), &mut e))
         }
         "Immunization" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["occurrenceDateTime"]);
-            set_date(&mut e, &r["date"]);
-            title_from(&r["vaccineCode"], &mut e)
+            e.status = status(&r.status);
+            set_date(&mut e, &r.occurrence_date_time);
+            set_date(&mut e, &r.date);
+            title_from(Some(&r.vaccine_code), &mut e)
         }
         "ReferralRequest" | "ServiceRequest" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["authoredOn"]);
-            set_date(&mut e, &r["occurrenceDateTime"]);
-            e.detail = as_list(&r["reasonCode"]).find_map(concept_text);
-            let specialty = as_list(&r["specialty"])
-                .next()
-                .cloned()
-                .unwrap_or(Value::Null);
-            title_from(&r["code"], &mut e)
-                .or_else(|| concept_text(&specialty))
-                .or_else(|| as_list(&r["serviceRequested"]).find_map(concept_text))
+            e.status = status(&r.status);
+            set_date(&mut e, &r.authored_on);
+            set_date(&mut e, &r.occurrence_date_time);
+            e.detail = r.reason_code.iter().find_map(concept_text);
+            title_from(Some(&r.code), &mut e)
+                .or_else(|| r.specialty.iter().next().and_then(concept_text))
+                .or_else(|| r.service_requested.iter().find_map(concept_text))
         }
         "CarePlan" => {
-            e.status = status(&r["status"]);
-            set_date(&mut e, &r["period"]["start"]);
-            set_date(&mut e, &r["created"]);
-            e.detail = text(&r["description"]);
+            e.status = status(&r.status);
+            set_date(&mut e, &r.period.start);
+            set_date(&mut e, &r.created);
+            e.detail = text(&r.description);
             e.narrative = narrative_of(r);
-            text(&r["title"]).or_else(|| as_list(&r["category"]).find_map(concept_text))
+            text(&r.title).or_else(|| r.category.iter().find_map(concept_text))
         }
         _ => None,
     };
@@ -336,9 +358,9 @@ pub fn map(r: &Value, index: &Index<'_>, source: &SourceRef, options: Options) -
 }
 
 /// Maps every resource into sections (in display order), counting entered-in-error ones.
-pub fn sections<'a>(
-    resources: impl IntoIterator<Item = &'a Value>,
-    index: &Index<'_>,
+pub fn sections<'r, 'a>(
+    resources: impl IntoIterator<Item = &'r Resource<'a>>,
+    index: &Index<'r, 'a>,
     source: &SourceRef,
     options: Options,
 ) -> (Vec<Section>, u32) {

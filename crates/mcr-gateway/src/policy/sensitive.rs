@@ -7,9 +7,11 @@
 //! the coded problem), or one of a configurable list of sensitive terms, is withheld and
 //! counted like a coded one. Matching is whole words, ignoring case.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 use mcr_model::{Entry, Section};
+use memchr::memmem::Finder;
 
 /// SNOMED CT's system URI.
 pub const SNOMED: &str = "http://snomed.info/sct";
@@ -54,12 +56,34 @@ pub const DEFAULT_SENSITIVE_TERMS: &[&str] = &[
 /// (an abbreviation) is too likely to occur by chance to withhold on.
 const MIN_PHRASE_CHARS: usize = 3;
 
+/// A lower-case phrase looked for in free text, with its searcher built once (building
+/// one for every text searched cost more than the searching).
+#[derive(Debug, Clone)]
+struct Phrase {
+    finder: Finder<'static>,
+}
+
+impl Phrase {
+    fn new(lower: &str) -> Self {
+        Self {
+            finder: Finder::new(lower.as_bytes()).into_owned(),
+        }
+    }
+
+    fn is(&self, lower: &str) -> bool {
+        self.finder.needle() == lower.as_bytes()
+    }
+}
+
 /// The codes and terms whose entries are withheld.
 #[derive(Debug, Clone)]
 pub struct SensitiveCodes {
-    codes: HashSet<(String, String)>,
+    /// Codes by system (both trimmed, the system without a trailing `/`), so that an
+    /// entry's codings are looked up without building a key. The systems are a handful
+    /// (SNOMED CT, CTV3 …): comparing with each is cheaper than hashing the system.
+    codes: Vec<(String, HashSet<String>)>,
     /// Lower-case phrases.
-    terms: Vec<String>,
+    terms: Vec<Phrase>,
 }
 
 impl Default for SensitiveCodes {
@@ -83,27 +107,33 @@ impl SensitiveCodes {
             .into_iter()
             .map(|t| t.trim().to_lowercase())
             .filter(|t| t.chars().count() >= MIN_PHRASE_CHARS)
+            .map(|t| Phrase::new(&t))
             .collect();
-        let codes = codes
-            .into_iter()
-            .filter_map(|sc| {
-                let (system, code) = sc.rsplit_once('|')?;
-                Some((
-                    system.trim().trim_end_matches('/').to_string(),
-                    code.trim().to_string(),
-                ))
-            })
-            .collect();
-        Self { codes, terms }
+        let mut by_system: HashMap<String, HashSet<String>> = HashMap::new();
+        for sc in codes {
+            if let Some((system, code)) = sc.rsplit_once('|') {
+                by_system
+                    .entry(system.trim().trim_end_matches('/').to_string())
+                    .or_default()
+                    .insert(code.trim().to_string());
+            }
+        }
+        Self {
+            codes: by_system.into_iter().collect(),
+            terms,
+        }
     }
 
     /// Whether any of the entry's codings is sensitive.
     pub fn is_sensitive(&self, entry: &Entry) -> bool {
         entry.codes.iter().any(|c| match (&c.system, &c.code) {
-            (Some(system), Some(code)) => self.codes.contains(&(
-                system.trim().trim_end_matches('/').to_string(),
-                code.trim().to_string(),
-            )),
+            (Some(system), Some(code)) => {
+                let system = system.trim().trim_end_matches('/');
+                self.codes
+                    .iter()
+                    .find(|(s, _)| s == system)
+                    .is_some_and(|(_, codes)| codes.contains(code.trim()))
+            }
             _ => false,
         })
     }
@@ -115,7 +145,7 @@ impl SensitiveCodes {
     pub fn withhold(&self, sections: &mut Vec<Section>, related: &[(String, String)]) -> u32 {
         // The names the answer's own sensitive entries go by, as phrases to look for, and
         // the entries linked to them.
-        let mut phrases = self.terms.clone();
+        let mut names_found: Vec<Phrase> = Vec::new();
         let mut linked: HashSet<&str> = HashSet::new();
         for entry in sections.iter().flat_map(|s| &s.entries) {
             if self.is_sensitive(entry) {
@@ -129,12 +159,15 @@ impl SensitiveCodes {
                     .chain(entry.codes.iter().filter_map(|c| c.display.as_deref()));
                 for name in names {
                     let name = name.trim().to_lowercase();
-                    if name.chars().count() >= MIN_PHRASE_CHARS && !phrases.contains(&name) {
-                        phrases.push(name);
+                    if name.chars().count() >= MIN_PHRASE_CHARS
+                        && !self.terms.iter().chain(&names_found).any(|p| p.is(&name))
+                    {
+                        names_found.push(Phrase::new(&name));
                     }
                 }
             }
         }
+        let phrases: Vec<&Phrase> = self.terms.iter().chain(&names_found).collect();
         let mut withheld = 0;
         for section in sections.iter_mut() {
             let before = section.entries.len();
@@ -152,32 +185,50 @@ impl SensitiveCodes {
 
 /// Whether any of the entry's text (title, detail, value, narrative, code displays)
 /// mentions one of `phrases` (lower case) as whole words.
-fn mentions_any(entry: &Entry, phrases: &[String]) -> bool {
+///
+/// The texts are lower-cased one by one, as before, into one buffer, a newline apart,
+/// so that each phrase is searched for once per entry rather than once per text; a
+/// match counts only within one text, and a text's neighbour in the buffer is a newline,
+/// which no more makes a word boundary fail than the text's end did.
+fn mentions_any(entry: &Entry, phrases: &[&Phrase]) -> bool {
     let texts = [
         Some(entry.title.as_str()),
         entry.detail.as_deref(),
         entry.value.as_deref(),
         entry.narrative.as_deref(),
     ];
-    texts
+    let mut lower = String::new();
+    let mut segments = Vec::new();
+    for text in texts
         .into_iter()
         .flatten()
         .chain(entry.codes.iter().filter_map(|c| c.display.as_deref()))
-        .any(|text| {
-            let text = text.to_lowercase();
-            phrases.iter().any(|p| contains_words(&text, p))
-        })
+    {
+        if !segments.is_empty() {
+            lower.push('\n');
+        }
+        let start = lower.len();
+        lower.push_str(&text.to_lowercase());
+        segments.push(start..lower.len());
+    }
+    phrases.iter().any(|p| contains_words(&lower, &segments, p))
 }
 
-/// Whether `phrase` occurs in `text` with no letter or digit either side.
-fn contains_words(text: &str, phrase: &str) -> bool {
+/// Whether `phrase` occurs in `text`, within one of `segments`, with no letter or digit
+/// either side. (A match of the UTF-8 phrase's bytes always starts and ends on a
+/// character boundary.)
+fn contains_words(text: &str, segments: &[Range<usize>], phrase: &Phrase) -> bool {
     let mut from = 0;
-    while let Some(at) = text[from..].find(phrase) {
+    while let Some(at) = phrase.finder.find(&text.as_bytes()[from..]) {
         let start = from + at;
-        let end = start + phrase.len();
+        let end = start + phrase.finder.needle().len();
+        let within = segments.iter().any(|s| s.start <= start && end <= s.end);
         let before = text[..start].chars().next_back();
         let after = text[end..].chars().next();
-        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+        if within
+            && !before.is_some_and(char::is_alphanumeric)
+            && !after.is_some_and(char::is_alphanumeric)
+        {
             return true;
         }
         // Past this occurrence's first character.
@@ -328,13 +379,39 @@ mod tests {
 
     #[test]
     fn whole_word_matching_handles_repeats_and_non_ascii_text() {
-        assert!(contains_words("hivx and hiv", "hiv"));
-        assert!(!contains_words("hivx and xhiv", "hiv"));
-        assert!(contains_words("é hiv é", "hiv"));
-        assert!(!contains_words("éhiv", "hiv"));
-        assert!(contains_words(
+        let contains = |text: &str, phrase: &str| {
+            contains_words(
+                text,
+                std::slice::from_ref(&(0..text.len())),
+                &Phrase::new(phrase),
+            )
+        };
+        assert!(contains("hivx and hiv", "hiv"));
+        assert!(!contains("hivx and xhiv", "hiv"));
+        assert!(contains("é hiv é", "hiv"));
+        assert!(!contains("éhiv", "hiv"));
+        assert!(contains(
             "(in vitro fertilisation)",
             "in vitro fertilisation"
+        ));
+        assert!(contains("née é hiv", "é hiv"));
+        assert!(!contains("ééé", "éé"), "no match with a letter either side");
+        // Within one of several texts, never across the newline between two.
+        let text = "acute hiv\nseroconversion";
+        assert!(contains_words(
+            text,
+            &[0..9, 10..text.len()],
+            &Phrase::new("hiv")
+        ));
+        assert!(!contains_words(
+            text,
+            &[0..9, 10..text.len()],
+            &Phrase::new("hiv\nseroconversion")
+        ));
+        assert!(!contains_words(
+            text,
+            std::slice::from_ref(&(0..9)),
+            &Phrase::new("seroconversion")
         ));
     }
 

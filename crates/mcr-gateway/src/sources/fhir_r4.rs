@@ -6,13 +6,15 @@
 //! [`MAX_PAGES`] pages and [`MAX_ENTRIES`] resources. Every resource must refer to that
 //! one patient, or the whole answer is discarded.
 
+use std::sync::OnceLock;
+
 use futures_util::future::try_join_all;
 use mcr_model::{NhsNumber, SourceRef};
-use serde_json::Value;
 
-use super::http_fetch::{json_body, refusal, send};
+use super::http_fetch::{parse, read_body, refusal, send};
 use super::{SourceAnswer, SourceError};
-use crate::normalise::fhir::{as_list, identifier};
+use crate::normalise::fhir::identifier;
+use crate::normalise::types::Resource;
 use crate::registry::SourceConfig;
 
 /// Resource types read, each searched by `patient`.
@@ -54,13 +56,16 @@ pub async fn fetch(
             "identifier",
             format!("{NHS_NUMBER_SYSTEM}|{}", nhs.as_digits()),
         )]);
-    let (status, bundle) = json_body(send(request, false).await?).await?;
+    let (status, body) = read_body(send(request, false).await?).await?;
+    let bundle: Resource<'_> = parse(status, &body)?;
     if !(200..300).contains(&status) {
-        return Err(refusal(status, &bundle));
+        return Err(refusal(status, &bundle.issue));
     }
-    let patients: Vec<&Value> = as_list(&bundle["entry"])
-        .filter_map(|e| e.get("resource"))
-        .filter(|r| r["resourceType"] == "Patient")
+    let patients: Vec<&Resource<'_>> = bundle
+        .entry
+        .iter()
+        .filter_map(|e| e.resource.0.as_deref())
+        .filter(|r| r.resource_type.is("Patient"))
         .collect();
     let patient = match patients.as_slice() {
         [] => {
@@ -83,7 +88,8 @@ pub async fn fetch(
     if !matches {
         return Err(SourceError::WrongPatient);
     }
-    let id = patient["id"]
+    let id = patient
+        .id
         .as_str()
         .filter(|id| {
             !id.is_empty()
@@ -92,18 +98,31 @@ pub async fn fetch(
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         })
         .ok_or_else(|| SourceError::Malformed("the patient has no usable id".into()))?;
-    let pages = try_join_all(SEARCHES.iter().map(|t| search_all(http, base, t, id))).await?;
-    let mut resources: Vec<Value> = Vec::new();
+    // Every page's body is kept, in a slot of its own that is never moved, so that the
+    // resources read from it can borrow their strings from it until normalised.
+    let slots: Vec<Vec<OnceLock<Vec<u8>>>> = SEARCHES
+        .iter()
+        .map(|_| (0..MAX_PAGES).map(|_| OnceLock::new()).collect())
+        .collect();
+    let found = try_join_all(
+        SEARCHES
+            .iter()
+            .zip(&slots)
+            .map(|(t, pages)| search_all(http, base, t, id, pages)),
+    )
+    .await?;
+    let mut found_resources: Vec<Box<Resource<'_>>> = Vec::new();
     let mut unsupported = Vec::new();
-    for (resource_type, page) in SEARCHES.iter().zip(pages) {
+    for (resource_type, page) in SEARCHES.iter().zip(found) {
         match page {
-            Some(found) => resources.extend(found),
+            Some(found) => found_resources.extend(found),
             None => unsupported.push(*resource_type),
         }
     }
-    if resources.len() > MAX_ENTRIES {
+    if found_resources.len() > MAX_ENTRIES {
         return Err(SourceError::TooLarge);
     }
+    let resources: Vec<&Resource<'_>> = found_resources.iter().map(|r| &**r).collect();
     let mut answer = crate::normalise::fhir_r4::normalise(patient, id, nhs, &resources, source)?;
     if !unsupported.is_empty() {
         answer
@@ -113,43 +132,45 @@ pub async fn fetch(
     Ok(answer)
 }
 
-/// Every resource of `resource_type` for patient `id`, following `next` links; `None`
-/// when the source does not support searching that type (it is then named in the
+/// Every resource of `resource_type` for patient `id`, following `next` links, each
+/// page's body kept in the next of `pages` (one slot per page, [`MAX_PAGES`] of them);
+/// `None` when the source does not support searching that type (it is then named in the
 /// source's warnings rather than failing the whole source).
-async fn search_all(
+async fn search_all<'b>(
     http: &reqwest::Client,
     base: &str,
     resource_type: &str,
     id: &str,
-) -> Result<Option<Vec<Value>>, SourceError> {
+    pages: &'b [OnceLock<Vec<u8>>],
+) -> Result<Option<Vec<Box<Resource<'b>>>>, SourceError> {
     let mut url = format!("{base}/{resource_type}?patient={id}&_count={PAGE_SIZE}");
     let mut out = Vec::new();
-    for _ in 0..MAX_PAGES {
+    for slot in pages {
         let request = http.get(&url).header("Accept", "application/fhir+json");
         // A GET search is safe to repeat once if the connection failed.
-        let (status, mut bundle) = json_body(send(request, true).await?).await?;
-        let not_supported = as_list(&bundle["issue"]).any(|i| i["code"] == "not-supported");
+        let (status, body) = read_body(send(request, true).await?).await?;
+        let body = slot.get_or_init(|| body);
+        let page: Resource<'b> = parse(status, body)?;
+        let not_supported = page.issue.iter().any(|i| i.code.is("not-supported"));
         if out.is_empty() && (status == 404 && not_supported || status == 501) {
             return Ok(None);
         }
         if !(200..300).contains(&status) {
-            return Err(refusal(status, &bundle));
+            return Err(refusal(status, &page.issue));
         }
-        let next = as_list(&bundle["link"])
-            .find(|l| l["relation"] == "next")
-            .and_then(|l| l["url"].as_str())
+        let next = page
+            .link
+            .iter()
+            .find(|l| l.relation.is("next"))
+            .and_then(|l| l.url.as_str())
             .map(str::to_string);
-        // The resources are moved out of the page, not copied: a page can be large.
-        let entries = match bundle.get_mut("entry").map(Value::take) {
-            Some(Value::Array(entries)) => entries,
-            Some(Value::Null) | None => vec![],
-            Some(single) => vec![single],
-        };
+        // The resources are moved out of the page, not copied.
         out.extend(
-            entries
+            page.entry
+                .into_items()
                 .into_iter()
-                .filter_map(|mut e| e.get_mut("resource").map(Value::take))
-                .filter(|r| r["resourceType"] != "OperationOutcome"),
+                .filter_map(|e| e.resource.0)
+                .filter(|r| !r.resource_type.is("OperationOutcome")),
         );
         if out.len() > MAX_ENTRIES {
             return Err(SourceError::TooLarge);

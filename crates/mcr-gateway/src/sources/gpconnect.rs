@@ -10,9 +10,10 @@ use base64::Engine;
 use mcr_model::{NhsNumber, SourceRef};
 use serde_json::{Value, json};
 
-use super::http_fetch::{json_body, refusal, send};
+use super::http_fetch::{parse, read_body, refusal, send};
 use super::{SourceAnswer, SourceError};
 use crate::auth::Claims;
+use crate::normalise::types::Resource;
 use crate::registry::SourceConfig;
 
 /// The interaction id of the structured record operation.
@@ -63,18 +64,23 @@ pub async fn fetch(
         .bearer_auth(consumer_jwt(requester, &url))
         .body(body.to_string());
     // A POST: not retried, even on a connection failure.
-    let (status, bundle) = json_body(send(request, false).await?).await?;
+    let (status, body) = read_body(send(request, false).await?).await?;
+    let bundle: Resource<'_> = parse(status, &body)?;
     if !(200..300).contains(&status) {
-        return Err(refusal(status, &bundle));
+        return Err(refusal(status, &bundle.issue));
     }
-    crate::normalise::gpconnect::normalise(&bundle, nhs, source)
+    crate::normalise::gpconnect::normalise_bundle(&bundle, nhs, source)
 }
 
 fn trace_id() -> String {
     let mut b = [0u8; 16];
     // A trace id only needs to be unique enough to correlate logs.
     let _ = getrandom::fill(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    b.iter()
+        .flat_map(|x| [HEX[usize::from(x >> 4)], HEX[usize::from(x & 0xf)]])
+        .map(char::from)
+        .collect()
 }
 
 /// The GP Connect consumer JWT (unsigned, `alg: none`, as the GP Connect specification

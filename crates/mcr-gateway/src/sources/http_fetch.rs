@@ -3,9 +3,11 @@
 //! is safe to repeat.
 
 use reqwest::{RequestBuilder, Response};
-use serde_json::Value;
+use serde::Deserialize;
 
 use super::SourceError;
+use crate::normalise::lenient::List;
+use crate::normalise::types::Issue;
 
 /// The largest answer accepted from one request to a source.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -49,9 +51,8 @@ pub async fn send(request: RequestBuilder, idempotent: bool) -> Result<Response,
     }
 }
 
-/// Reads the body, refusing one over [`MAX_BODY_BYTES`], and parses JSON (serde_json
-/// refuses nesting deeper than 128).
-pub async fn json_body(mut response: Response) -> Result<(u16, Value), SourceError> {
+/// Reads the body, refusing one over [`MAX_BODY_BYTES`]; returns the status with it.
+pub async fn read_body(mut response: Response) -> Result<(u16, Vec<u8>), SourceError> {
     let status = response.status().as_u16();
     if response
         .content_length()
@@ -70,22 +71,30 @@ pub async fn json_body(mut response: Response) -> Result<(u16, Value), SourceErr
         }
         body.extend_from_slice(&chunk);
     }
-    let value = serde_json::from_slice(&body).map_err(|e| {
+    Ok((status, body))
+}
+
+/// Reads `body`, answered with `status`, as JSON into `T` (one of the lenient types of
+/// [`crate::normalise::types`], borrowing from `body`). Only malformed JSON fails (and
+/// serde_json refuses nesting deeper than 128 in what is read): as a malformed answer
+/// after a success status, as a refusal after any other.
+pub fn parse<'b, T: Deserialize<'b>>(status: u16, body: &'b [u8]) -> Result<T, SourceError> {
+    serde_json::from_slice(body).map_err(|e| {
         if (200..300).contains(&status) {
             SourceError::Malformed(format!("not JSON: {e}"))
         } else {
             SourceError::Refused { status, code: None }
         }
-    })?;
-    Ok((status, value))
+    })
 }
 
-/// The error for a non-success answer carrying a FHIR OperationOutcome.
-pub fn refusal(status: u16, body: &Value) -> SourceError {
-    let issue = &body["issue"][0];
-    let code = issue["details"]["coding"][0]["code"]
-        .as_str()
-        .or_else(|| issue["code"].as_str())
+/// The error for a non-success answer carrying a FHIR OperationOutcome's `issues`.
+pub fn refusal(status: u16, issues: &List<Issue<'_>>) -> SourceError {
+    let issue = issues.first_in_array();
+    let code = issue
+        .and_then(|i| i.details.coding.first_in_array())
+        .and_then(|c| c.code.as_str())
+        .or_else(|| issue.and_then(|i| i.code.as_str()))
         .map(str::to_string);
     SourceError::Refused { status, code }
 }

@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use mcr_model::{Demographics, NhsNumber};
-use serde_json::Value;
 
 use super::SourceError;
-use super::http_fetch::{json_body, refusal, send};
-use crate::normalise::fhir::{as_list, demographics, identifier};
+use super::http_fetch::{parse, read_body, refusal, send};
+use crate::normalise::fhir::{demographics, identifier};
+use crate::normalise::types::Resource;
 
 const ODS_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
 
@@ -38,20 +38,22 @@ pub async fn lookup(
             format!("https://fhir.nhs.uk/Id/nhs-number|{}", nhs.as_digits()),
         )])
         .timeout(deadline);
-    let (status, body) = json_body(send(request, false).await?).await?;
+    let (status, body) = read_body(send(request, false).await?).await?;
+    let body: Resource<'_> = parse(status, &body)?;
     if status == 404 {
         return Ok(None);
     }
     if !(200..300).contains(&status) {
-        return Err(refusal(status, &body));
+        return Err(refusal(status, &body.issue));
     }
     // A search answers a Bundle; accept a bare Patient too.
-    let patient: Option<&Value> = if body["resourceType"] == "Patient" {
+    let patient: Option<&Resource<'_>> = if body.resource_type.is("Patient") {
         Some(&body)
     } else {
-        as_list(&body["entry"])
-            .filter_map(|e| e.get("resource"))
-            .find(|r| r["resourceType"] == "Patient")
+        body.entry
+            .iter()
+            .filter_map(|e| e.resource.0.as_deref())
+            .find(|r| r.resource_type.is("Patient"))
     };
     let Some(patient) = patient else {
         return Ok(None);
@@ -61,9 +63,11 @@ pub async fn lookup(
     if found.as_ref() != Some(nhs) {
         return Err(SourceError::WrongPatient);
     }
-    let practice_ods = as_list(&patient["generalPractitioner"])
-        .filter(|gp| gp["identifier"]["system"] == ODS_SYSTEM)
-        .find_map(|gp| gp["identifier"]["value"].as_str())
+    let practice_ods = patient
+        .general_practitioner
+        .iter()
+        .filter(|gp| gp.identifier.system.is(ODS_SYSTEM))
+        .find_map(|gp| gp.identifier.value.as_str())
         .map(|s| s.trim().to_string());
     Ok(Some(PdsAnswer {
         patient: demographics(patient, nhs.clone(), None),
