@@ -350,7 +350,11 @@ pub async fn run(duration: Duration, gateway_bin: &Path) -> anyhow::Result<Fanou
         });
         println!("fan-out {}: {:?}", load.name(), shapes.last());
     }
-    let rss = peak_rss_mib(gateway.child.id());
+    // Each shape reset the high-water mark, so the run's peak is the highest of theirs.
+    let rss = shapes
+        .iter()
+        .map(|s| s.gateway_peak_rss_mib)
+        .fold(peak_rss_mib(gateway.child.id()), f64::max);
     Ok(Fanout {
         shapes,
         gateway_peak_rss_mib: rss,
