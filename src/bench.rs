@@ -7,9 +7,9 @@
 //! element's open shadow root, the panel's stylesheet and its outer section — showing
 //! the record as it stands once the patient and the sources to ask are known and no
 //! source has answered: what is on screen while the panel waits. [`BenchView::show`]
-//! then takes the complete record, as the panel takes the last source's event: parsed
-//! from UTF-8 bytes and set into the view's signal, which rebuilds the `RecordView`,
-//! as `Panel` does on each event.
+//! then takes the complete record, as the panel takes the last source's event: UTF-8
+//! bytes as they come from the network, copied in, checked, parsed and set into the
+//! view's signal, which rebuilds the `RecordView`, as `Panel` does on each event.
 
 use std::sync::Arc;
 
@@ -23,12 +23,6 @@ use crate::PanelHandle;
 use crate::app::RecordView;
 use crate::style::PANEL_CSS;
 
-#[wasm_bindgen(inline_js = "export function utf8(text) { return new TextEncoder().encode(text); }")]
-extern "C" {
-    /// `text` (a JS string) as UTF-8 bytes, encoded by the browser.
-    fn utf8(text: &JsValue) -> js_sys::Uint8Array;
-}
-
 /// A bench view: the mounted panel and the record it shows.
 #[wasm_bindgen]
 pub struct BenchView {
@@ -36,24 +30,23 @@ pub struct BenchView {
     record: RwSignal<Arc<Record>>,
 }
 
-/// Reads a record from `json` (a JS string holding an [`mcr_model::Record`], as the
-/// gateway's `application/json` form sends it).
-///
-/// The text is taken as the panel takes the gateway's stream, as UTF-8 bytes: the
-/// browser's `TextEncoder` encodes it in one call and the bytes are copied into wasm
-/// memory (wasm-bindgen's own `&str` argument walks a string of megabytes character by
-/// character in JS first).
-fn read_record(json: &JsValue) -> Result<Record, JsValue> {
-    let text = String::from_utf8(utf8(json).to_vec())
+/// Reads a record from `bytes` (the UTF-8 JSON of an [`mcr_model::Record`], as the
+/// gateway's `application/json` form sends it), as the panel reads the gateway's stream:
+/// copied into wasm memory, checked to be UTF-8 and parsed with the panel's reader.
+fn read_record(bytes: &js_sys::Uint8Array) -> Result<Record, JsValue> {
+    let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| JsValue::from_str("the record is not UTF-8"))?;
     crate::wire::from_text(&text).map_err(|e| JsValue::from_str(&e.0))
 }
 
-/// Mounts the record view into `element`'s shadow root showing `waiting_json` (the
-/// record before any source has answered: its patient and `located` list). Returns when
-/// its DOM is built.
+/// Mounts the record view into `element`'s shadow root showing `waiting_json` (UTF-8
+/// JSON of the record before any source has answered: its patient and `located` list).
+/// Returns when its DOM is built.
 #[wasm_bindgen]
-pub fn mount_for_bench(element: HtmlElement, waiting_json: JsValue) -> Result<BenchView, JsValue> {
+pub fn mount_for_bench(
+    element: HtmlElement,
+    waiting_json: js_sys::Uint8Array,
+) -> Result<BenchView, JsValue> {
     let record = RwSignal::new(Arc::new(read_record(&waiting_json)?));
     let container = crate::shadow_container(&element)?;
     let handle = mount_to(container.clone(), move || {
@@ -80,9 +73,10 @@ pub fn mount_for_bench(element: HtmlElement, waiting_json: JsValue) -> Result<Be
 
 #[wasm_bindgen]
 impl BenchView {
-    /// Shows the complete record in `record_json`: parsed, then set, which rebuilds the
-    /// view before the browser's next frame.
-    pub fn show(&self, record_json: JsValue) -> Result<(), JsValue> {
+    /// Shows the complete record in `record_json` (UTF-8 JSON bytes, as they arrive from
+    /// the network): read, then set, which rebuilds the view before the browser's next
+    /// frame.
+    pub fn show(&self, record_json: js_sys::Uint8Array) -> Result<(), JsValue> {
         let record = read_record(&record_json)?;
         self.record.set(Arc::new(record));
         Ok(())

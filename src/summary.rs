@@ -23,9 +23,25 @@ pub struct Part {
     pub total: usize,
 }
 
-fn newest_first(mut entries: Vec<&Entry>) -> Vec<&Entry> {
-    crate::order::sort_by(&mut entries, |a, b| b.date.cmp(&a.date));
-    entries
+/// Whether `a` comes before `b` newest first: by date, undated last.
+fn newer(a: &Entry, b: &Entry) -> bool {
+    b.date < a.date
+}
+
+/// The first `k` of `entries` newest first, as a stable sort by date would give them
+/// (entries of the same date in the order given), found in one pass without sorting the
+/// rest: a part shows 8 of what may be thousands.
+fn newest<'a>(entries: impl IntoIterator<Item = &'a Entry>, k: usize) -> Vec<&'a Entry> {
+    let mut best: Vec<&Entry> = Vec::with_capacity(k + 1);
+    for e in entries {
+        // After every kept entry it does not come before: the order given breaks ties.
+        let at = best.iter().position(|b| newer(e, b)).unwrap_or(best.len());
+        if at < k {
+            best.insert(at, e);
+            best.truncate(k);
+        }
+    }
+    best
 }
 
 fn active(e: &Entry) -> bool {
@@ -36,19 +52,13 @@ fn active(e: &Entry) -> bool {
 }
 
 /// A part of up to [`MAX_ITEMS`] of `entries`, newest first. Only those kept are
-/// copied: a 10,000-entry record is sorted by reference, not cloned.
+/// copied: a 10,000-entry record is neither sorted nor cloned.
 fn part(title: &'static str, kind: SectionKind, entries: Vec<&Entry>) -> Part {
-    let total = entries.len();
-    let items = newest_first(entries)
-        .into_iter()
-        .take(MAX_ITEMS)
-        .cloned()
-        .collect();
     Part {
         title,
         kind,
-        items,
-        total,
+        total: entries.len(),
+        items: newest(entries, MAX_ITEMS).into_iter().cloned().collect(),
     }
 }
 
@@ -65,12 +75,24 @@ pub fn summary(record: &Record, today: &str) -> Vec<Part> {
     let pick = |kind, keep: &dyn Fn(&Entry) -> bool| -> Vec<&Entry> {
         of(kind).iter().filter(|e| keep(e)).collect()
     };
-    // The newest result of each test, the same test from every source counting once.
-    let mut seen = std::collections::HashSet::new();
-    let mut latest: Vec<&Entry> = newest_first(pick(SectionKind::Results, &|e| e.value.is_some()))
+    // The newest result of each test, the same test from every source counting once
+    // (of the same date, the first given), the tests newest first: as a stable sort of
+    // every result by date, keeping each test's first, would give them.
+    let mut by_test: std::collections::HashMap<String, (usize, &Entry)> = Default::default();
+    for (i, e) in pick(SectionKind::Results, &|e| e.value.is_some())
         .into_iter()
-        .filter(|e| seen.insert(group_key(e)))
-        .collect();
+        .enumerate()
+    {
+        let kept = by_test.entry(group_key(e)).or_insert((i, e));
+        if newer(e, kept.1) {
+            *kept = (i, e);
+        }
+    }
+    let mut latest: Vec<(usize, &Entry)> = by_test.into_values().collect();
+    crate::order::sort_by(&mut latest, |(i, a), (j, b)| {
+        b.date.cmp(&a.date).then(i.cmp(j))
+    });
+    let mut latest: Vec<&Entry> = latest.into_iter().map(|(_, e)| e).collect();
     // Results with a number first: they are the ones a trend can follow.
     crate::order::sort_by_key(&mut latest, |e| {
         e.value.as_deref().and_then(parse_value).is_none()
@@ -159,6 +181,52 @@ mod tests {
 
     fn titles(p: &Part) -> Vec<&str> {
         p.items.iter().map(|e| e.title.as_str()).collect()
+    }
+
+    /// Guards the one-pass selection against what it replaced: a stable sort of every
+    /// entry newest first, cut at eight; and each test's latest result against the first
+    /// of each test in that sort.
+    #[test]
+    fn the_newest_eight_and_each_tests_latest_are_those_a_full_stable_sort_gives() {
+        // Few distinct dates (many ties), some entries undated, tests repeating.
+        let entries: Vec<Entry> = (0..200)
+            .map(|i: usize| {
+                let mut e = result(
+                    &format!("t{}", (i * 7) % 13),
+                    &format!("2026-01-{:02}", 1 + (i * 31) % 5),
+                    &format!("{i} mmol/L"),
+                );
+                e.id = format!("e{i}");
+                if i.is_multiple_of(11) {
+                    e.date = None;
+                }
+                e
+            })
+            .collect();
+        let mut sorted: Vec<&Entry> = entries.iter().collect();
+        sorted.sort_by(|a, b| b.date.cmp(&a.date));
+        for k in [0, 1, 8, 300] {
+            let ids = |v: Vec<&Entry>| v.into_iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+            assert_eq!(
+                ids(newest(&entries, k)),
+                ids(sorted.iter().copied().take(k).collect())
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        let first_of_each: Vec<&str> = sorted
+            .iter()
+            .filter(|e| seen.insert(group_key(e)))
+            .map(|e| e.id.as_str())
+            .take(MAX_ITEMS)
+            .collect();
+        let parts = summary(
+            &record(vec![(SectionKind::Results, entries.clone())]),
+            "2026-02-01",
+        );
+        let latest = parts.iter().find(|p| p.title == "Latest results").unwrap();
+        let got: Vec<&str> = latest.items.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(got, first_of_each);
+        assert_eq!(latest.total, 13);
     }
 
     #[test]

@@ -2,9 +2,10 @@
 // loads the subject and its data and has it draw what it shows while it waits for the
 // data (untimed: the patient and no entries, as a viewer is on screen before the record
 // arrives), then `window.mcrBenchRun()` times, with performance marks, from handing the
-// JSON text over — the last byte of the data — to the frame after the entries are in the
-// DOM: the end mark is set in a task queued from requestAnimationFrame, which runs once
-// that frame's style, layout and paint are done.
+// data over — the last byte of it: its JSON's UTF-8 bytes, as they come from the
+// network, which each subject decodes and parses as it would a response's — to the frame
+// after the entries are in the DOM: the end mark is set in a task queued from
+// requestAnimationFrame, which runs once that frame's style, layout and paint are done.
 const params = new URLSearchParams(location.search);
 const subject = params.get('subject');
 const n = params.get('n');
@@ -37,16 +38,16 @@ function afterNextFrame() {
 }
 
 const response = await loadSubject();
-const json = await response.text();
+const data = new Uint8Array(await response.arrayBuffer());
 // What is on screen before the data: drawn, and a frame gone by, before the timed span.
-window.mcrBenchSubject.prepare(document.getElementById('host'), json);
+window.mcrBenchSubject.prepare(document.getElementById('host'), data);
 await afterNextFrame();
 
 window.mcrBenchRun = async () => {
   const host = document.getElementById('host');
   const impl = window.mcrBenchSubject;
   performance.mark('mcr-bench-start');
-  impl.render(host, json);
+  impl.render(host, data);
   await afterNextFrame();
   performance.mark('mcr-bench-end');
   const measure = performance.measure('mcr-bench-render', 'mcr-bench-start', 'mcr-bench-end');

@@ -11,14 +11,14 @@ let view;
 
 window.mcrBenchSubject = {
   /** Shows the record as it is before any source answers (untimed). */
-  prepare(element, recordJson) {
-    const record = JSON.parse(recordJson);
+  prepare(element, recordBytes) {
+    const record = JSON.parse(new TextDecoder().decode(recordBytes));
     const waiting = { ...record, sources: [], sections: [] };
-    view = mount_for_bench(element, JSON.stringify(waiting));
+    view = mount_for_bench(element, new TextEncoder().encode(JSON.stringify(waiting)));
   },
-  /** Parses the Record (JSON text, handed over as UTF-8 bytes) and shows it. */
-  render(_element, recordJson) {
-    view.show(recordJson);
+  /** Reads the Record (its JSON's UTF-8 bytes, as they come from the network) and shows it. */
+  render(_element, recordBytes) {
+    view.show(recordBytes);
   },
   /** Entries in the DOM: a section's, or the summary's items. */
   count(element) {

@@ -78,14 +78,14 @@ function draw(key, patient, byType) {
 
 window.mcrBenchSubject = {
   /** Shows the Bundle's patient with no entries yet (untimed). */
-  prepare(element, bundleJson) {
-    const { patient } = readBundle(JSON.parse(bundleJson));
+  prepare(element, bundleBytes) {
+    const { patient } = readBundle(JSON.parse(new TextDecoder().decode(bundleBytes)));
     root = createRoot(element);
     draw('waiting', patient, { Condition: [], MedicationRequest: [], AllergyIntolerance: [], Observation: [] });
   },
-  /** Parses the Bundle (JSON text) and renders it, synchronously. */
-  render(_element, bundleJson) {
-    const { patient, byType } = readBundle(JSON.parse(bundleJson));
+  /** Decodes and parses the Bundle (its JSON's UTF-8 bytes) and renders it, synchronously. */
+  render(_element, bundleBytes) {
+    const { patient, byType } = readBundle(JSON.parse(new TextDecoder().decode(bundleBytes)));
     draw('record', patient, byType);
   },
   /** Entries in the DOM: every entry carries exactly one status badge. */

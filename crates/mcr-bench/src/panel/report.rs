@@ -90,8 +90,9 @@ pub fn markdown(p: &Panel) -> String {
     ));
     md.push_str(&format!(
         "\nRender time in headless Chromium {}: median of {} runs, each in a fresh page, from the \
-         last byte of the data — handing the subject the JSON text of the record (ours: the gateway's \
-         `Record`; the peer: a FHIR Bundle) — to the frame after its entries are in the DOM \
+         last byte of the data — handing the subject the record's JSON as UTF-8 bytes, as they come \
+         from the network (ours: the gateway's `Record`; the peer: a FHIR Bundle, which it decodes \
+         with `TextDecoder` and `JSON.parse`s) — to the frame after its entries are in the DOM \
          (`performance.measure`; the end mark is set in a task queued from `requestAnimationFrame`, \
          after that frame's style, layout and paint). Before the timed span, untimed, each subject \
          draws what a viewer shows while it waits for the data — the patient and no entries (ours: \
@@ -100,9 +101,10 @@ pub fn markdown(p: &Panel) -> String {
          is on screen before its record arrives; so neither subject's timed frame pays for the \
          page's first text (the first font look-ups) or the first call into its code. Ours is the \
          clinician's `RecordView` mounted by `mount_for_bench` (the `bench` feature, which adds {} \
-         bytes and is not in the shipped panel), which takes the text as UTF-8 bytes from the \
-         browser's `TextEncoder` (inside the timed span), parses it with the panel's own JSON \
-         reader, as the panel reads the gateway's stream, and sets it into the view's signal, \
+         bytes and is not in the shipped panel), which copies the bytes into wasm memory, checks \
+         they are UTF-8 and parses them with the panel's own JSON reader, as the panel reads the \
+         gateway's stream (there, most of an event's bytes are copied in as they arrive, before \
+         its last), and sets the record into the view's signal, \
          rebuilding the view as the panel does on each event (the view borrows the record, never \
          copies it); it opens on \
          its Summary tab, as the panel does: the banner, the sources, a tab per section with its \
