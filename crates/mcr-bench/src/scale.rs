@@ -7,6 +7,13 @@
 //! The gateway runs as its own process on a PostgreSQL store (the replicas'
 //! configuration), so its CPU time (`/proc/{pid}/stat`) is its alone, though the
 //! simulator and the load generator share the machine with it.
+//!
+//! With `MCR_BENCH_CALLGRIND=FILE` in the environment the gateway runs under
+//! `valgrind --tool=callgrind`, its counters zeroed just before the measured views and
+//! written to FILE.1 just after them: instructions per view (callgrind's total over the
+//! views printed) are repeatable on a busy machine, unlike CPU time, which valgrind's
+//! slowdown makes meaningless for the arithmetic in such a run (BENCHMARKS.md is left as
+//! it was).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -33,6 +40,14 @@ pub const TARGET_UTILISATION: f64 = 0.5;
 pub const MIN_REPLICAS: u64 = 2;
 /// Viewers driving the measured views.
 const VIEWERS: usize = 32;
+/// The environment variable naming a callgrind output file (see the module's doc).
+const CALLGRIND: &str = "MCR_BENCH_CALLGRIND";
+
+/// Whether this run's gateway is under callgrind (`MCR_BENCH_CALLGRIND`), so that its
+/// times are not to be written down as figures.
+pub fn under_callgrind() -> bool {
+    std::env::var_os(CALLGRIND).is_some()
+}
 
 /// The measured inputs and the figures derived from them.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -140,7 +155,18 @@ async fn measure(duration: Duration, gateway_bin: &Path, url: &str) -> anyhow::R
         &registry,
         mcr_sim::gateway_registry::registry_toml(&sim, 8_000),
     )?;
-    let mut child = Command::new(gateway_bin)
+    let callgrind = std::env::var_os(CALLGRIND);
+    let mut command = match &callgrind {
+        Some(out) => {
+            let mut c = Command::new("valgrind");
+            let mut file = std::ffi::OsString::from("--callgrind-out-file=");
+            file.push(out);
+            c.arg("--tool=callgrind").arg(file).arg(gateway_bin);
+            c
+        }
+        None => Command::new(gateway_bin),
+    };
+    let mut child = command
         .args(["--demo", "--bind", "127.0.0.1:0", "--database-url", url])
         .arg("--sources")
         .arg(&registry)
@@ -191,6 +217,19 @@ async fn measure(duration: Duration, gateway_bin: &Path, url: &str) -> anyhow::R
     let mut pg = sqlx::PgConnection::connect(url).await?;
     let head = "SELECT COALESCE(MAX(seq), 0) FROM audit";
     let (seq_before,): (i64,) = sqlx::query_as(head).fetch_one(&mut pg).await?;
+    // Callgrind's counters cover the measured views alone: zeroed now, written after.
+    let callgrind_control = |what: &str| -> anyhow::Result<()> {
+        if callgrind.is_some() {
+            let pid = gateway.0.id().to_string();
+            let status = Command::new("callgrind_control")
+                .args([what, &pid])
+                .stdout(Stdio::null())
+                .status()?;
+            anyhow::ensure!(status.success(), "callgrind_control {what} failed");
+        }
+        Ok(())
+    };
+    callgrind_control("-z")?;
     let cpu_before = cpu_seconds(gateway.0.id(), ticks)?;
     let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -218,11 +257,18 @@ async fn measure(duration: Duration, gateway_bin: &Path, url: &str) -> anyhow::R
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds(gateway.0.id(), ticks)? - cpu_before;
+    callgrind_control("-d")?;
     let (seq_after,): (i64,) = sqlx::query_as(head).fetch_one(&mut pg).await?;
     pg.close().await?;
     drop(gateway);
     let views = done.load(Ordering::Relaxed);
     anyhow::ensure!(views > 0, "no view completed");
+    if let Some(out) = &callgrind {
+        println!(
+            "scale: callgrind counted {views} views into {}.1 (divide its total by them)",
+            Path::new(out).display()
+        );
+    }
 
     let store = store::open(Location::Postgres(url)).await?;
     let store_rate = crate::store::group_commit(store, duration).await?;
