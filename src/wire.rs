@@ -101,6 +101,39 @@ fn one_of<T: Copy>(r: &mut Reader, names: &[&str], values: &[T]) -> Result<T, Js
     r.name_of(names).map(|i| values[i])
 }
 
+/// `impl FromJson` for a struct read member by member, as serde's derive reads it: each
+/// field is `required` (an error when missing) or `optional` (an `Option`, or a
+/// `#[serde(default)]` member: missing means the default); a field's name is its member's.
+macro_rules! read_object {
+    ($ty:ident, $what:literal, { $($field:ident: $kind:ident),+ $(,)? }) => {
+        impl FromJson for $ty {
+            fn read(r: &mut Reader) -> Result<Self, JsonError> {
+                $(let mut $field = read_object!(@empty $kind);)+
+                r.object($what, &[$(stringify!($field)),+], &mut |r, i| {
+                    let mut at = 0;
+                    $(
+                        if i == at {
+                            return read_object!(@read $kind, $field, r);
+                        }
+                        at += 1;
+                    )+
+                    let _ = at;
+                    Ok(())
+                })?;
+                Ok($ty {
+                    $($field: read_object!(@done $kind, $field),)+
+                })
+            }
+        }
+    };
+    (@empty required) => { None };
+    (@empty optional) => { Default::default() };
+    (@read required, $field:ident, $r:ident) => { put(&mut $field, $r) };
+    (@read optional, $field:ident, $r:ident) => { set(&mut $field, $r) };
+    (@done required, $field:ident) => { need($field, stringify!($field))? };
+    (@done optional, $field:ident) => { $field };
+}
+
 impl FromJson for SourceKind {
     fn read(r: &mut Reader) -> Result<Self, JsonError> {
         use SourceKind::*;
@@ -182,269 +215,79 @@ impl FromJson for NhsNumber {
     }
 }
 
-impl FromJson for SourceRef {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut id, mut organisation, mut ods_code, mut kind) = (None, None, None, None);
-        r.object(
-            "a source",
-            &["id", "organisation", "ods_code", "kind"],
-            &mut |r, i| match i {
-                0 => put(&mut id, r),
-                1 => put(&mut organisation, r),
-                2 => put(&mut ods_code, r),
-                _ => put(&mut kind, r),
-            },
-        )?;
-        Ok(SourceRef {
-            id: need(id, "id")?,
-            organisation: need(organisation, "organisation")?,
-            ods_code: need(ods_code, "ods_code")?,
-            kind: need(kind, "kind")?,
-        })
-    }
-}
+read_object!(SourceRef, "a source", {
+    id: required,
+    organisation: required,
+    ods_code: required,
+    kind: required,
+});
 
-impl FromJson for SourceStatus {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut source, mut state) = (None, None);
-        let (mut as_of, mut message) = (None, None);
-        let (mut warnings, mut withheld, mut entered_in_error) = (Vec::new(), 0, 0);
-        r.object(
-            "a source status",
-            &[
-                "source",
-                "state",
-                "as_of",
-                "message",
-                "warnings",
-                "withheld",
-                "entered_in_error",
-            ],
-            &mut |r, i| match i {
-                0 => put(&mut source, r),
-                1 => put(&mut state, r),
-                2 => set(&mut as_of, r),
-                3 => set(&mut message, r),
-                4 => set(&mut warnings, r),
-                5 => set(&mut withheld, r),
-                _ => set(&mut entered_in_error, r),
-            },
-        )?;
-        Ok(SourceStatus {
-            source: need(source, "source")?,
-            state: need(state, "state")?,
-            as_of,
-            message,
-            warnings,
-            withheld,
-            entered_in_error,
-        })
-    }
-}
+read_object!(SourceStatus, "a source status", {
+    source: required,
+    state: required,
+    as_of: optional,
+    message: optional,
+    warnings: optional,
+    withheld: optional,
+    entered_in_error: optional,
+});
 
-impl FromJson for Coding {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let mut c = Coding {
-            system: None,
-            code: None,
-            display: None,
-        };
-        r.object(
-            "a coding",
-            &["system", "code", "display"],
-            &mut |r, i| match i {
-                0 => set(&mut c.system, r),
-                1 => set(&mut c.code, r),
-                _ => set(&mut c.display, r),
-            },
-        )?;
-        Ok(c)
-    }
-}
+read_object!(Coding, "a coding", {
+    system: optional,
+    code: optional,
+    display: optional,
+});
 
-impl FromJson for Entry {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut id, mut source, mut title) = (None, None, None);
-        let (mut codes, mut flags) = (Vec::new(), Vec::new());
-        let [
-            mut date,
-            mut end_date,
-            mut status,
-            mut category,
-            mut detail,
-            mut value,
-            mut reference_range,
-            mut narrative,
-        ] = [const { None }; 8];
-        r.object(
-            "an entry",
-            &[
-                "id",
-                "source",
-                "title",
-                "codes",
-                "date",
-                "end_date",
-                "status",
-                "category",
-                "detail",
-                "value",
-                "reference_range",
-                "narrative",
-                "flags",
-            ],
-            &mut |r, i| match i {
-                0 => put(&mut id, r),
-                1 => put(&mut source, r),
-                2 => put(&mut title, r),
-                3 => set(&mut codes, r),
-                4 => set(&mut date, r),
-                5 => set(&mut end_date, r),
-                6 => set(&mut status, r),
-                7 => set(&mut category, r),
-                8 => set(&mut detail, r),
-                9 => set(&mut value, r),
-                10 => set(&mut reference_range, r),
-                11 => set(&mut narrative, r),
-                _ => set(&mut flags, r),
-            },
-        )?;
-        Ok(Entry {
-            id: need(id, "id")?,
-            source: need(source, "source")?,
-            title: need(title, "title")?,
-            codes,
-            date,
-            end_date,
-            status,
-            category,
-            detail,
-            value,
-            reference_range,
-            narrative,
-            flags,
-        })
-    }
-}
+read_object!(Entry, "an entry", {
+    id: required,
+    source: required,
+    title: required,
+    codes: optional,
+    date: optional,
+    end_date: optional,
+    status: optional,
+    category: optional,
+    detail: optional,
+    value: optional,
+    reference_range: optional,
+    narrative: optional,
+    flags: optional,
+});
 
-impl FromJson for Section {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut kind, mut entries) = (None, None);
-        r.object("a section", &["kind", "entries"], &mut |r, i| match i {
-            0 => put(&mut kind, r),
-            _ => put(&mut entries, r),
-        })?;
-        Ok(Section {
-            kind: need(kind, "kind")?,
-            entries: need(entries, "entries")?,
-        })
-    }
-}
+read_object!(Section, "a section", {
+    kind: required,
+    entries: required,
+});
 
-impl FromJson for Dataset {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut name, mut sections, mut note) = (None, None, None);
-        r.object(
-            "a dataset",
-            &["name", "sections", "note"],
-            &mut |r, i| match i {
-                0 => put(&mut name, r),
-                1 => put(&mut sections, r),
-                _ => put(&mut note, r),
-            },
-        )?;
-        Ok(Dataset {
-            name: need(name, "name")?,
-            sections: need(sections, "sections")?,
-            note: need(note, "note")?,
-        })
-    }
-}
+read_object!(Dataset, "a dataset", {
+    name: required,
+    sections: required,
+    note: required,
+});
 
-impl FromJson for PracticeRef {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut ods_code, mut name) = (None, None);
-        r.object("a practice", &["ods_code", "name"], &mut |r, i| match i {
-            0 => put(&mut ods_code, r),
-            _ => put(&mut name, r),
-        })?;
-        Ok(PracticeRef {
-            ods_code: need(ods_code, "ods_code")?,
-            name: need(name, "name")?,
-        })
-    }
-}
+read_object!(PracticeRef, "a practice", {
+    ods_code: required,
+    name: required,
+});
 
-impl FromJson for Demographics {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut nhs_number, mut given_names, mut address) = (None, None, None);
-        let [
-            mut family_name,
-            mut birth_date,
-            mut gender,
-            mut deceased_date,
-        ] = [const { None }; 4];
-        let mut registered_practice = None;
-        r.object(
-            "demographics",
-            &[
-                "nhs_number",
-                "family_name",
-                "given_names",
-                "birth_date",
-                "gender",
-                "address",
-                "registered_practice",
-                "deceased_date",
-            ],
-            &mut |r, i| match i {
-                0 => put(&mut nhs_number, r),
-                1 => set(&mut family_name, r),
-                2 => put(&mut given_names, r),
-                3 => set(&mut birth_date, r),
-                4 => set(&mut gender, r),
-                5 => put(&mut address, r),
-                6 => set(&mut registered_practice, r),
-                _ => set(&mut deceased_date, r),
-            },
-        )?;
-        Ok(Demographics {
-            nhs_number: need(nhs_number, "nhs_number")?,
-            family_name,
-            given_names: need(given_names, "given_names")?,
-            birth_date,
-            gender,
-            address: need(address, "address")?,
-            registered_practice,
-            deceased_date,
-        })
-    }
-}
+read_object!(Demographics, "demographics", {
+    nhs_number: required,
+    family_name: optional,
+    given_names: required,
+    birth_date: optional,
+    gender: optional,
+    address: required,
+    registered_practice: optional,
+    deceased_date: optional,
+});
 
-impl FromJson for Record {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut patient, mut located, mut dataset) = (None, Vec::new(), None);
-        let (mut sources, mut sections) = (None, None);
-        r.object(
-            "a record",
-            &["patient", "located", "sources", "sections", "dataset"],
-            &mut |r, i| match i {
-                0 => set(&mut patient, r),
-                1 => set(&mut located, r),
-                2 => put(&mut sources, r),
-                3 => put(&mut sections, r),
-                _ => set(&mut dataset, r),
-            },
-        )?;
-        Ok(Record {
-            patient,
-            located,
-            sources: need(sources, "sources")?,
-            sections: need(sections, "sections")?,
-            dataset,
-        })
-    }
-}
+read_object!(Record, "a record", {
+    patient: optional,
+    located: optional,
+    sources: required,
+    sections: required,
+    dataset: optional,
+});
 
 impl FromJson for RecordEvent {
     /// The members of every kind of event are read wherever the `event` tag stands (as
@@ -489,31 +332,14 @@ impl FromJson for RecordEvent {
     }
 }
 
-impl FromJson for ApiError {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut code, mut message) = (None, None);
-        r.object("an error", &["code", "message"], &mut |r, i| match i {
-            0 => put(&mut code, r),
-            _ => put(&mut message, r),
-        })?;
-        Ok(ApiError {
-            code: need(code, "code")?,
-            message: need(message, "message")?,
-        })
-    }
-}
+read_object!(ApiError, "an error", {
+    code: required,
+    message: required,
+});
 
-impl FromJson for ContextCreated {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let mut context_id = None;
-        r.object("a context", &["context_id"], &mut |r, _| {
-            put(&mut context_id, r)
-        })?;
-        Ok(ContextCreated {
-            context_id: need(context_id, "context_id")?,
-        })
-    }
-}
+read_object!(ContextCreated, "a context", {
+    context_id: required,
+});
 
 impl FromJson for BreakGlassReason {
     fn read(r: &mut Reader) -> Result<Self, JsonError> {
@@ -522,154 +348,45 @@ impl FromJson for BreakGlassReason {
     }
 }
 
-impl FromJson for GrantView {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let [
-            mut id,
-            mut user_id,
-            mut nhs_number,
-            mut reason,
-            mut granted,
-            mut expires,
-        ] = [const { None }; 6];
-        let (mut code, mut ended) = (None, None);
-        r.object(
-            "a grant",
-            &[
-                "id",
-                "user_id",
-                "nhs_number",
-                "code",
-                "reason",
-                "granted",
-                "expires",
-                "ended",
-            ],
-            &mut |r, i| match i {
-                0 => put(&mut id, r),
-                1 => put(&mut user_id, r),
-                2 => put(&mut nhs_number, r),
-                3 => put(&mut code, r),
-                4 => put(&mut reason, r),
-                5 => put(&mut granted, r),
-                6 => put(&mut expires, r),
-                _ => set(&mut ended, r),
-            },
-        )?;
-        Ok(GrantView {
-            id: need(id, "id")?,
-            user_id: need(user_id, "user_id")?,
-            nhs_number: need(nhs_number, "nhs_number")?,
-            code: need(code, "code")?,
-            reason: need(reason, "reason")?,
-            granted: need(granted, "granted")?,
-            expires: need(expires, "expires")?,
-            ended,
-        })
-    }
-}
+read_object!(GrantView, "a grant", {
+    id: required,
+    user_id: required,
+    nhs_number: required,
+    code: required,
+    reason: required,
+    granted: required,
+    expires: required,
+    ended: optional,
+});
 
-impl FromJson for EntryRef {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut source, mut entry) = (None, None);
-        r.object(
-            "an entry reference",
-            &["source", "entry"],
-            &mut |r, i| match i {
-                0 => put(&mut source, r),
-                _ => put(&mut entry, r),
-            },
-        )?;
-        Ok(EntryRef {
-            source: need(source, "source")?,
-            entry: need(entry, "entry")?,
-        })
-    }
-}
+read_object!(EntryRef, "an entry reference", {
+    source: required,
+    entry: required,
+});
 
-impl FromJson for CommentAuthor {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let mut id = None;
-        let [mut name, mut role, mut organisation] = [const { None }; 3];
-        r.object(
-            "an author",
-            &["id", "name", "role", "organisation"],
-            &mut |r, i| match i {
-                0 => put(&mut id, r),
-                1 => set(&mut name, r),
-                2 => set(&mut role, r),
-                _ => set(&mut organisation, r),
-            },
-        )?;
-        Ok(CommentAuthor {
-            id: need(id, "id")?,
-            name,
-            role,
-            organisation,
-        })
-    }
-}
+read_object!(CommentAuthor, "an author", {
+    id: required,
+    name: optional,
+    role: optional,
+    organisation: optional,
+});
 
-impl FromJson for CommentView {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut id, mut author, mut created) = (None, None, None);
-        let (mut entry, mut body, mut retracted) = (None, None, None);
-        let (mut new, mut mine) = (false, false);
-        r.object(
-            "a comment",
-            &[
-                "id",
-                "entry",
-                "author",
-                "body",
-                "created",
-                "retracted",
-                "new",
-                "mine",
-            ],
-            &mut |r, i| match i {
-                0 => put(&mut id, r),
-                1 => set(&mut entry, r),
-                2 => put(&mut author, r),
-                3 => set(&mut body, r),
-                4 => put(&mut created, r),
-                5 => set(&mut retracted, r),
-                6 => set(&mut new, r),
-                _ => set(&mut mine, r),
-            },
-        )?;
-        Ok(CommentView {
-            id: need(id, "id")?,
-            entry,
-            author: need(author, "author")?,
-            body,
-            created: need(created, "created")?,
-            retracted,
-            new,
-            mine,
-        })
-    }
-}
+read_object!(CommentView, "a comment", {
+    id: required,
+    entry: optional,
+    author: required,
+    body: optional,
+    created: required,
+    retracted: optional,
+    new: optional,
+    mine: optional,
+});
 
-impl FromJson for Comments {
-    fn read(r: &mut Reader) -> Result<Self, JsonError> {
-        let (mut comments, mut last_viewed, mut may_write) = (None, None, false);
-        r.object(
-            "comments",
-            &["comments", "last_viewed", "may_write"],
-            &mut |r, i| match i {
-                0 => put(&mut comments, r),
-                1 => set(&mut last_viewed, r),
-                _ => set(&mut may_write, r),
-            },
-        )?;
-        Ok(Comments {
-            comments: need(comments, "comments")?,
-            last_viewed,
-            may_write,
-        })
-    }
-}
+read_object!(Comments, "comments", {
+    comments: required,
+    last_viewed: optional,
+    may_write: optional,
+});
 
 /// `Some(string)` for an optional text member of a request body.
 fn text(s: Option<&String>) -> Option<Json> {
