@@ -146,7 +146,6 @@ fn bench(args: &[String]) -> Result<()> {
             .env("RUST_LOG", "warn")
             .current_dir(root()),
     )?;
-    println!("xtask: wrote {} and BENCHMARKS.md", results.display());
     Ok(())
 }
 

@@ -213,9 +213,19 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+        println!("bench: wrote {}", path.display());
     }
     // A run under callgrind is for counting instructions: its times are not figures.
-    let markdown_out = markdown_out.filter(|_| !scale::under_callgrind());
+    let markdown_out = match markdown_out {
+        Some(path) if scale::under_callgrind() => {
+            println!(
+                "bench: {} left as it was (the gateway ran under callgrind)",
+                path.display()
+            );
+            None
+        }
+        other => other,
+    };
     if let Some(path) = markdown_out {
         let previous = std::fs::read_to_string(&path).unwrap_or_default();
         let sections = Sections {
@@ -249,6 +259,7 @@ async fn main() -> anyhow::Result<()> {
             },
         };
         std::fs::write(&path, markdown(&results, &suite, &sections))?;
+        println!("bench: wrote {}", path.display());
     }
     Ok(())
 }
