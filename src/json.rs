@@ -258,24 +258,36 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'[') {
             return Err(self.error("expected an array"));
         }
-        self.enter()?;
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            self.depth -= 1;
-            return Ok(());
+        self.items(b']', "expected `,` or `]`", item)
+    }
+
+    /// Reads the items of an array or object, the reader at its opening bracket (within
+    /// [`MAX_DEPTH`]): `item` reads each, they are separated by commas and the list ends
+    /// with `close`; `misplaced` is the error for anything else after an item.
+    fn items(
+        &mut self,
+        close: u8,
+        misplaced: &str,
+        item: &mut dyn FnMut(&mut Reader<'a>) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
         }
-        loop {
-            item(self)?;
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    self.depth -= 1;
-                    return Ok(());
+        self.depth += 1;
+        self.at += 1;
+        if self.peek() != Some(close) {
+            loop {
+                item(self)?;
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b) if b == close => break,
+                    _ => return Err(self.error(misplaced)),
                 }
-                _ => return Err(self.error("expected `,` or `]`")),
             }
         }
+        self.at += 1;
+        self.depth -= 1;
+        Ok(())
     }
 
     /// Reads an object (`what` names it in the error if the value is not one), calling
@@ -316,29 +328,14 @@ impl<'a> Reader<'a> {
             message.push_str(what);
             return Err(JsonError(message));
         }
-        self.enter()?;
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expected a member name"));
+        self.items(b'}', "expected `,` or `}`", &mut |r| {
+            if r.peek() != Some(b'"') {
+                return Err(r.error("expected a member name"));
             }
-            let name = self.string_text()?;
-            self.expect(b':', "expected `:`")?;
-            member(self, name.as_str())?;
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                _ => return Err(self.error("expected `,` or `}`")),
-            }
-        }
+            let name = r.string_text()?;
+            r.expect(b':', "expected `:`")?;
+            member(r, name.as_str())
+        })
     }
 
     /// Moves past one value of any kind, checking it.
@@ -352,16 +349,6 @@ impl<'a> Reader<'a> {
             Some(b'-' | b'0'..=b'9') => self.number().map(drop),
             _ => Err(self.error("expected a value")),
         }
-    }
-
-    /// Steps into an array or object (the reader at its bracket), within [`MAX_DEPTH`].
-    fn enter(&mut self) -> Result<(), JsonError> {
-        if self.depth >= MAX_DEPTH {
-            return Err(self.error("nested too deeply"));
-        }
-        self.depth += 1;
-        self.at += 1;
-        Ok(())
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
