@@ -9,6 +9,7 @@
 //!   (release build; the panel suite also builds the panel and bundles its React peer),
 //!   print the table, write `target/bench/results.json` and `BENCHMARKS.md`.
 //! - `build-panel`: build `pkg/` only.
+//! - `e2e`: build `pkg/`, then run only the end-to-end tests of `test`.
 //! - `bench-sim`: requests/s of the simulator beside a bare HTTP server, and its memory
 //!   at 10,000 and 2,000,000 patients (release build; prints a table).
 //! - `validate-sim`: only the simulator's third-party FHIR validation steps of `test`.
@@ -29,6 +30,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run(),
+        Some("e2e") => test::end_to_end_only(),
         Some("bench") => bench(&args[1..]),
         Some("bench-sim") => bench_sim(),
         Some("validate-sim") => test::validate_simulator(),
@@ -39,7 +41,7 @@ fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask demo [--port N] | test | bench [--seconds N] [--suite S] | build-panel | bench-sim | validate-sim"
+                "usage: cargo xtask demo [--port N] | test | bench [--seconds N] [--suite S] | build-panel | e2e | bench-sim | validate-sim"
             );
             std::process::exit(2);
         }

@@ -67,9 +67,13 @@ fn build_into(pkg: &std::path::Path, features: &[&str]) -> Result<PanelSize> {
     run(Command::new(root.join("node_modules/.bin/wasm-opt"))
         // Functions ordered by name before the names go: the copies of one generic
         // function sit together, which gzip's window finds (3 KB less).
+        // `--low-memory-unused`: rustc's wasm32 layout puts the stack below 1 MiB, growing
+        // down, and the data above it, so the panel reaches the lowest KiB only once its
+        // stack has overflowed; wasm-opt may then fold address arithmetic (1.3 KB less).
         .args([
             "-Oz",
             "--converge",
+            "--low-memory-unused",
             "--reorder-functions-by-name",
             "--strip-debug",
             "--strip-producers",

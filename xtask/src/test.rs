@@ -60,6 +60,18 @@ fn scan(line: &str, counts: &mut Counts) {
 }
 
 impl Tally {
+    /// Prints the tally (and the failed steps); exits non-zero when any step failed.
+    fn finish(self) -> Result<()> {
+        if !self.failures.is_empty() {
+            println!("failed steps: {}", self.failures.join(", "));
+        }
+        println!("{} passed, {} failed", self.passed, self.failed);
+        if self.failed > 0 {
+            std::process::exit(1);
+        }
+        Ok(())
+    }
+
     /// Runs one step, echoing its output and adding its counts.
     fn step(&mut self, name: &str, cmd: &mut Command) {
         println!("\n=== xtask test: {name}");
@@ -212,14 +224,21 @@ pub fn run() -> Result<()> {
         );
     }
     println!("\nxtask test finished in {:.0?}", started.elapsed());
-    if !tally.failures.is_empty() {
-        println!("failed steps: {}", tally.failures.join(", "));
+    tally.finish()
+}
+
+/// `cargo xtask e2e`: builds `pkg/`, then runs only the end-to-end tests of `test`.
+pub fn end_to_end_only() -> Result<()> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    let mut tally = Tally::default();
+    let built = panel::build().map(|_| ());
+    let panel_ok = built.is_ok();
+    tally.check("panel build (pkg/)", built);
+    if panel_ok {
+        end_to_end(&mut tally);
     }
-    println!("{} passed, {} failed", tally.passed, tally.failed);
-    if tally.failed > 0 {
-        std::process::exit(1);
-    }
-    Ok(())
+    tally.finish()
 }
 
 /// Validates one example of every response the simulator emits with third-party FHIR
@@ -230,11 +249,7 @@ pub fn validate_simulator() -> Result<()> {
     tools::ensure_build_tools()?;
     let mut tally = Tally::default();
     simulator_validation(&mut tally);
-    println!("{} passed, {} failed", tally.passed, tally.failed);
-    if tally.failed > 0 {
-        std::process::exit(1);
-    }
-    Ok(())
+    tally.finish()
 }
 
 fn simulator_validation(tally: &mut Tally) {
