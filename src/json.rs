@@ -8,6 +8,8 @@
 //! [`Json`] value is what the panel writes. `tests` in `crate::wire` check both against
 //! serde's own output for the same values, so the two ends keep agreeing.
 
+use std::borrow::Cow;
+
 /// A JSON value, as the panel writes it. Objects keep their members in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
@@ -184,29 +186,26 @@ impl<'a> Reader<'a> {
         if self.peek() != Some(b'"') {
             return Err(self.error("expected a string"));
         }
-        match self.string_text()? {
-            Text::Plain(s) => Ok(s.to_string()),
-            Text::Unescaped(s) => Ok(s),
-        }
+        self.string_text().map(Cow::into_owned)
     }
 
     /// A string's text, the reader at its opening quote: borrowed from the JSON text
     /// when it has no escapes.
-    fn string_text(&mut self) -> Result<Text<'a>, JsonError> {
+    fn string_text(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.at += 1;
         let start = self.at;
         self.skip_plain();
         if self.bytes.get(self.at) == Some(&b'"') {
             let s = self.text(start)?;
             self.at += 1;
-            return Ok(Text::Plain(s));
+            return Ok(Cow::Borrowed(s));
         }
         let mut out = self.text(start)?.to_string();
         loop {
             match self.bytes.get(self.at) {
                 Some(b'"') => {
                     self.at += 1;
-                    return Ok(Text::Unescaped(out));
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.at += 1;
@@ -240,14 +239,11 @@ impl<'a> Reader<'a> {
             return Err(self.error("expected a string"));
         }
         let text = self.string_text()?;
-        names
-            .iter()
-            .position(|n| *n == text.as_str())
-            .ok_or_else(|| {
-                let mut message = String::from("unknown variant ");
-                message.push_str(text.as_str());
-                JsonError(message)
-            })
+        names.iter().position(|n| *n == text).ok_or_else(|| {
+            let mut message = String::from("unknown variant ");
+            message.push_str(&text);
+            JsonError(message)
+        })
     }
 
     /// Reads an array, calling `item` with the reader at each of its values in turn.
@@ -334,7 +330,7 @@ impl<'a> Reader<'a> {
             }
             let name = r.string_text()?;
             r.expect(b':', "expected `:`")?;
-            member(r, name.as_str())
+            member(r, &name)
         })
     }
 
@@ -404,21 +400,6 @@ impl<'a> Reader<'a> {
             high
         };
         char::from_u32(code).ok_or_else(|| self.error("unpaired surrogate"))
-    }
-}
-
-/// A string's text: borrowed when it had no escapes.
-enum Text<'a> {
-    Plain(&'a str),
-    Unescaped(String),
-}
-
-impl Text<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            Text::Plain(s) => s,
-            Text::Unescaped(s) => s,
-        }
     }
 }
 
