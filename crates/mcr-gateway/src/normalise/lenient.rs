@@ -216,12 +216,46 @@ impl<T> Default for Obj<T> {
 
 impl<'de, T: FromMap<'de>> Deserialize<'de> for Obj<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self(
-            match d.deserialize_any(ShapeVisitor::<T>(PhantomData))? {
-                Shape::Object(t) => t.map(Box::new),
-                Shape::String(_) | Shape::Other => None,
-            },
-        ))
+        struct ObjVisitor<T>(PhantomData<T>);
+        impl<'de, T: FromMap<'de>> Visitor<'de> for ObjVisitor<T> {
+            type Value = Option<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                object_within_limit(map)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        d.deserialize_any(ObjVisitor(PhantomData))
+            .map(|t| Self(t.map(Box::new)))
     }
 }
 
@@ -451,72 +485,65 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// What a value read where an object belongs turned out to be.
-enum Shape<'de, T> {
-    /// An object, read as `T` (`None`: nested too deep, skipped).
-    Object(Option<T>),
-    /// A string.
-    String(Cow<'de, str>),
-    /// Anything else (skipped).
-    Other,
+/// Reads a [`FromMap`] struct from an object, and anything else as its default.
+pub struct ObjectOrDefault<T>(PhantomData<T>);
+
+impl<T> ObjectOrDefault<T> {
+    /// The visitor.
+    pub fn new() -> Self {
+        Self(PhantomData)
+    }
 }
 
-/// Reads a value where a [`FromMap`] struct belongs, and says which [`Shape`] it had.
-struct ShapeVisitor<T>(PhantomData<T>);
+impl<T> Default for ObjectOrDefault<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
-impl<'de, T: FromMap<'de>> Visitor<'de> for ShapeVisitor<T> {
-    type Value = Shape<'de, T>;
+impl<'de, T: FromMap<'de>> Visitor<'de> for ObjectOrDefault<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        object_within_limit(map).map(Shape::Object)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        Ok(object_within_limit(map)?.unwrap_or_default())
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Shape::Other)
+        Ok(T::default())
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Shape::Other)
+    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
+        Ok(T::default())
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Shape::Other)
+    fn visit_i64<E>(self, _: i64) -> Result<T, E> {
+        Ok(T::default())
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Shape::Other)
+    fn visit_u64<E>(self, _: u64) -> Result<T, E> {
+        Ok(T::default())
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Shape::Other)
+    fn visit_f64<E>(self, _: f64) -> Result<T, E> {
+        Ok(T::default())
     }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Shape::String(Cow::Owned(v.to_string())))
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok(T::from_string(Cow::Owned(v.to_string())))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Shape::String(Cow::Borrowed(v)))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<T, E> {
+        Ok(T::from_string(Cow::Borrowed(v)))
     }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Shape::String(Cow::Owned(v)))
+    fn visit_string<E>(self, v: String) -> Result<T, E> {
+        Ok(T::from_string(Cow::Owned(v)))
     }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Shape::Other)
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::default())
     }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(Shape::Other)
+    fn visit_none<E>(self) -> Result<T, E> {
+        Ok(T::default())
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         d.deserialize_any(self)
     }
-}
-
-/// Reads a [`FromMap`] struct from an object; a string as [`FromMap::from_string`] reads
-/// it, and anything else as the default (what [`lenient!`](crate::lenient) structs do).
-pub fn object_or_default<'de, T: FromMap<'de>, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-    Ok(match d.deserialize_any(ShapeVisitor::<T>(PhantomData))? {
-        Shape::Object(t) => t.unwrap_or_default(),
-        Shape::String(s) => T::from_string(s),
-        Shape::Other => T::default(),
-    })
 }
 
 /// Declares a struct read leniently from a JSON object: each field names its JSON key;
@@ -569,7 +596,7 @@ macro_rules! lenient {
 
         impl<'de> serde::Deserialize<'de> for $name<'de> {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                $crate::normalise::lenient::object_or_default(d)
+                d.deserialize_any($crate::normalise::lenient::ObjectOrDefault::<Self>::new())
             }
         }
     };
