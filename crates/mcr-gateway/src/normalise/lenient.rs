@@ -216,45 +216,7 @@ impl<T> Default for Obj<T> {
 
 impl<'de, T: FromMap<'de>> Deserialize<'de> for Obj<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ObjVisitor<T>(PhantomData<T>);
-        impl<'de, T: FromMap<'de>> Visitor<'de> for ObjVisitor<T> {
-            type Value = Option<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                object_within_limit(map)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(self)
-            }
-        }
-        d.deserialize_any(ObjVisitor(PhantomData))
+        d.deserialize_any(ObjectVisitor::<T, OrNone>(PhantomData))
             .map(|t| Self(t.map(Box::new)))
     }
 }
@@ -485,63 +447,97 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Reads a [`FromMap`] struct from an object, and anything else as its default.
-pub struct ObjectOrDefault<T>(PhantomData<T>);
+/// What a value read where a [`FromMap`] struct `T` belongs becomes, by its kind: the
+/// one difference between the readers of [`Obj`] and of [`lenient!`](crate::lenient)
+/// structs. A type, not a value, so each reader is compiled with its answers in place.
+pub trait NotAnObject<'de, T> {
+    /// What the reader gives.
+    type Out;
+    /// An object, read (`None`: nested too deep, skipped).
+    fn object(t: Option<T>) -> Self::Out;
+    /// A string.
+    fn string(s: Cow<'de, str>) -> Self::Out;
+    /// Anything else (skipped).
+    fn other() -> Self::Out;
+}
 
-impl<T> ObjectOrDefault<T> {
-    /// The visitor.
-    pub fn new() -> Self {
-        Self(PhantomData)
+/// [`Obj`]'s answers: the object, or nothing.
+pub enum OrNone {}
+
+impl<'de, T> NotAnObject<'de, T> for OrNone {
+    type Out = Option<T>;
+    fn object(t: Option<T>) -> Option<T> {
+        t
+    }
+    fn string(_: Cow<'de, str>) -> Option<T> {
+        None
+    }
+    fn other() -> Option<T> {
+        None
     }
 }
 
-impl<T> Default for ObjectOrDefault<T> {
-    fn default() -> Self {
-        Self::new()
+/// A [`lenient!`](crate::lenient) struct's answers: the object, a string as
+/// [`FromMap::from_string`] reads it, or the default.
+pub enum OrDefault {}
+
+impl<'de, T: FromMap<'de>> NotAnObject<'de, T> for OrDefault {
+    type Out = T;
+    fn object(t: Option<T>) -> T {
+        t.unwrap_or_default()
+    }
+    fn string(s: Cow<'de, str>) -> T {
+        T::from_string(s)
+    }
+    fn other() -> T {
+        T::default()
     }
 }
 
-impl<'de, T: FromMap<'de>> Visitor<'de> for ObjectOrDefault<T> {
-    type Value = T;
+/// Reads a value where a [`FromMap`] struct belongs, `M` saying what each kind becomes.
+pub struct ObjectVisitor<T, M>(pub PhantomData<(T, M)>);
+
+impl<'de, T: FromMap<'de>, M: NotAnObject<'de, T>> Visitor<'de> for ObjectVisitor<T, M> {
+    type Value = M::Out;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        Ok(object_within_limit(map)?.unwrap_or_default())
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<M::Out, A::Error> {
+        object_within_limit(map).map(M::object)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<M::Out, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(T::default())
+        Ok(M::other())
     }
-    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
-        Ok(T::default())
+    fn visit_bool<E>(self, _: bool) -> Result<M::Out, E> {
+        Ok(M::other())
     }
-    fn visit_i64<E>(self, _: i64) -> Result<T, E> {
-        Ok(T::default())
+    fn visit_i64<E>(self, _: i64) -> Result<M::Out, E> {
+        Ok(M::other())
     }
-    fn visit_u64<E>(self, _: u64) -> Result<T, E> {
-        Ok(T::default())
+    fn visit_u64<E>(self, _: u64) -> Result<M::Out, E> {
+        Ok(M::other())
     }
-    fn visit_f64<E>(self, _: f64) -> Result<T, E> {
-        Ok(T::default())
+    fn visit_f64<E>(self, _: f64) -> Result<M::Out, E> {
+        Ok(M::other())
     }
-    fn visit_str<E>(self, v: &str) -> Result<T, E> {
-        Ok(T::from_string(Cow::Owned(v.to_string())))
+    fn visit_str<E>(self, v: &str) -> Result<M::Out, E> {
+        Ok(M::string(Cow::Owned(v.to_string())))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<T, E> {
-        Ok(T::from_string(Cow::Borrowed(v)))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<M::Out, E> {
+        Ok(M::string(Cow::Borrowed(v)))
     }
-    fn visit_string<E>(self, v: String) -> Result<T, E> {
-        Ok(T::from_string(Cow::Owned(v)))
+    fn visit_string<E>(self, v: String) -> Result<M::Out, E> {
+        Ok(M::string(Cow::Owned(v)))
     }
-    fn visit_unit<E>(self) -> Result<T, E> {
-        Ok(T::default())
+    fn visit_unit<E>(self) -> Result<M::Out, E> {
+        Ok(M::other())
     }
-    fn visit_none<E>(self) -> Result<T, E> {
-        Ok(T::default())
+    fn visit_none<E>(self) -> Result<M::Out, E> {
+        Ok(M::other())
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<M::Out, D::Error> {
         d.deserialize_any(self)
     }
 }
@@ -596,7 +592,10 @@ macro_rules! lenient {
 
         impl<'de> serde::Deserialize<'de> for $name<'de> {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_any($crate::normalise::lenient::ObjectOrDefault::<Self>::new())
+                d.deserialize_any($crate::normalise::lenient::ObjectVisitor::<
+                    Self,
+                    $crate::normalise::lenient::OrDefault,
+                >(std::marker::PhantomData))
             }
         }
     };
